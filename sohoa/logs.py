@@ -1,0 +1,51 @@
+"""Structured logs (JSON lines on stderr) that never carry personal ID numbers.
+
+Every event passes through ``redact``: 9- and 12-digit runs (CMND/CCCD numbers)
+and 10/13-digit tax codes are masked, whatever key they sit under, so a careless
+log call cannot leak them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_ID_RUN = re.compile(r"(?<!\d)\d{9,13}(?:-\d{3})?(?!\d)")
+
+
+def mask(text: str) -> str:
+    """Mask ID-like digit runs, keeping the last 3 digits for support staff."""
+    return _ID_RUN.sub(lambda m: "*" * (len(m.group()) - 3) + m.group()[-3:], text)
+
+
+def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key, value in list(event.items()):
+        if isinstance(value, str):
+            event[key] = mask(value)
+    return event
+
+
+def configure(level: int = logging.INFO) -> None:
+    """Configure structlog once for the process (CLI, API and flow workers)."""
+    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact,
+            structlog.processors.JSONRenderer(ensure_ascii=False),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(level),
+        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> structlog.stdlib.BoundLogger:
+    return structlog.get_logger(name)

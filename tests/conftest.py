@@ -1,0 +1,80 @@
+"""Session fixtures that start real servers: MinIO and PostgreSQL on free loopback ports.
+
+Nothing here is a mock. Each server is started once per test session in a
+temporary folder and stopped at the end; tests get clients or settings
+pointing at them. Tests that need the catalog use ``catalog_url``, which runs
+them once on SQLite and once on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = [
+    "tests.fixtures_signing",
+    "tests.fixtures_storage",
+    "tests.fixtures_extract",
+    "tests.fixtures_flows",
+    "tests.fixtures_api",
+]
+
+from sohoa.settings import PROJECT_ROOT, Settings, load_settings
+from storage.local_minio import MinioServer, free_port
+from storage.local_postgres import PostgresServer
+
+ACCESS_KEY = "sohoa-test"
+SECRET_KEY = "sohoa-test-secret-key"
+
+
+@pytest.fixture(scope="session")
+def minio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioServer]:
+    """A real MinIO server for the whole session."""
+    base = tmp_path_factory.mktemp("minio")
+    server = MinioServer.start(
+        bin_dir=PROJECT_ROOT / "bin",
+        data_dir=base / "data",
+        port=free_port(),
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+    )
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster for the whole session."""
+    server = PostgresServer.start(tmp_path_factory.mktemp("postgres"), free_port())
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def catalog_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty catalog database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database(f"t_{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, minio_server: MinioServer) -> Settings:
+    """Settings pointing at the session MinIO with buckets unique to this test."""
+    suffix = uuid.uuid4().hex[:8]
+    return load_settings(
+        var_dir=tmp_path / "var",
+        s3_endpoint=minio_server.endpoint,
+        s3_access_key=ACCESS_KEY,
+        s3_secret_key=SECRET_KEY,
+        bucket_documents=f"docs-{suffix}",
+        bucket_originals=f"orig-{suffix}",
+        bucket_quarantine=f"quar-{suffix}",
+        bucket_audit=f"audit-{suffix}",
+        retention_days_signed=1,
+        retention_days_draft=1,
+    )

@@ -1,0 +1,1 @@
+"""Session fixtures of the api tests (registered in conftest.py)."""

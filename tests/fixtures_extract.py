@@ -1,0 +1,1 @@
+"""Session fixtures of the extract tests (registered in conftest.py)."""

@@ -1,0 +1,1 @@
+"""Session fixtures of the flows tests (registered in conftest.py)."""

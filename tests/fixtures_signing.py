@@ -1,0 +1,1 @@
+"""Session fixtures of the signing tests (registered in conftest.py)."""

@@ -1,0 +1,1 @@
+"""Session fixtures of the storage tests (registered in conftest.py)."""

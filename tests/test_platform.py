@@ -1,0 +1,69 @@
+"""The platform itself: real servers start, the CLI answers, errors map to exit codes."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+import sqlalchemy
+
+from sohoa.errors import EncryptedPdfError, ExitCode, NotFoundError, SohoaError
+from sohoa.logs import mask
+from sohoa.settings import PROJECT_ROOT, load_settings
+from storage.local_minio import MinioServer, minio_version
+from storage.local_postgres import PostgresServer
+
+SOHOA = [sys.executable, "-m", "sohoa.cli"]
+
+
+def test_minio_binary_reports_pinned_build() -> None:
+    version = minio_version(PROJECT_ROOT / "bin")
+    assert version.startswith("minio version"), version
+    assert "2026-02-12" in version, version
+
+
+def test_minio_server_is_live(minio_server: MinioServer) -> None:
+    with urllib.request.urlopen(f"http://{minio_server.endpoint}/minio/health/live", timeout=5) as r:
+        assert r.status == 200
+
+
+def test_postgres_cluster_answers(postgres_server: PostgresServer) -> None:
+    engine = sqlalchemy.create_engine(postgres_server.url)
+    with engine.connect() as conn:
+        assert conn.execute(sqlalchemy.text("select 1 + 1")).scalar() == 2
+    engine.dispose()
+
+
+def test_help_is_bilingual() -> None:
+    out = subprocess.run([*SOHOA, "--help"], capture_output=True, text=True, check=True).stdout
+    for command in ("ocr", "extract", "ingest", "sign", "find", "get", "verify", "serve"):
+        assert command in out
+    assert "Số hoá" in out
+
+
+def test_errors_carry_exit_codes_and_both_languages() -> None:
+    e = EncryptedPdfError("Tệp PDF bị mã hoá", "The PDF is encrypted")
+    assert e.exit_code is ExitCode.BAD_INPUT and e.http_status == 422
+    assert "mã hoá" in str(e) and "encrypted" in str(e)
+    assert NotFoundError("x", "y").exit_code == 4
+    assert issubclass(EncryptedPdfError, SohoaError)
+
+
+def test_settings_reject_unknown_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOHOA_NO_SUCH_SETTING", "1")
+    with pytest.raises(Exception, match="no_such_setting"):
+        load_settings()
+
+
+def test_settings_default_to_sqlite_under_var(tmp_path) -> None:
+    s = load_settings(var_dir=tmp_path)
+    assert s.catalog_url == f"sqlite:///{tmp_path / 'catalog.sqlite3'}"
+    assert s.s3_endpoint is None
+
+
+def test_logs_mask_id_numbers() -> None:
+    assert mask("owner 079301234567 ok") == "owner *********567 ok"
+    assert "0312687878" not in mask("tax 0312687878-001")
+    assert mask("page 12 of 300") == "page 12 of 300"
