@@ -1,0 +1,92 @@
+"""The batch flow: one Prefect task per document, a thread task runner, retries on I/O only.
+
+Granularity: a task is one document (never a page or a stage), and tasks pass
+paths and hashes, never image bytes. OCR parallelism lives inside
+``recognise_file`` (a process pool of ``settings.workers``); the flow runs two
+documents at a time and lets only one of them OCR at once (``OCR_GATE``), so
+while one document is OCRed on every core the other is signed and stored —
+signing and storage never starve OCR and OCR processes never oversubscribe the
+cores. With a Dask task runner each Dask worker process has its own gate.
+
+Retries with exponential backoff happen only for object store, catalog and TSA
+errors; bad input was already turned into a quarantine outcome by the step,
+and anything else fails the file (the batch goes on, the summary says so).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+from prefect.futures import PrefectFuture, as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.tasks import exponential_backoff
+
+from sohoa.errors import CatalogError, StorageError, TimestampError
+from sohoa.settings import Settings
+
+from flows import progress, steps
+from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover
+
+DOCUMENTS_IN_FLIGHT = 2  # one OCRing on every core, one signing/storing
+OCR_GATE = threading.BoundedSemaphore(1)
+TRANSIENT = (StorageError, CatalogError, TimestampError)
+RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s (±20 %): rides out a MinIO or database restart
+
+
+def is_transient(_task: Any, _run: Any, state: Any) -> bool:
+    """Prefect retry condition: retry only object store, catalog and TSA errors."""
+    try:
+        state.result()
+    except TRANSIENT:
+        return True
+    except Exception:  # everything else is final for this file
+        return False
+    return False
+
+
+@task(
+    name="ingest-document",
+    task_run_name="ingest {item.name}",
+    retries=RETRIES,
+    retry_delay_seconds=exponential_backoff(backoff_factor=1),
+    retry_jitter_factor=0.2,
+    retry_condition_fn=is_transient,
+    cache_policy=NO_CACHE,
+)
+def ingest_document_task(item: BatchItem, batch_id: str, settings: Settings) -> DocumentOutcome:
+    return steps.ingest_document(item, batch_id, settings, OCR_GATE)
+
+
+def _failed(item: BatchItem, error: BaseException) -> DocumentOutcome:
+    reason = getattr(error, "code", None) or type(error).__name__
+    return DocumentOutcome(item.name, Outcome.FAILED, reason=f"{reason}: {error}")
+
+
+def _collect(futures: dict[PrefectFuture[DocumentOutcome], BatchItem], batch_id: str) -> list[DocumentOutcome]:
+    """Outcomes in completion order, each reported to the batch's progress listener."""
+    outcomes = []
+    for future in as_completed(list(futures)):
+        result = future.result(raise_on_failure=False)
+        outcome = result if isinstance(result, DocumentOutcome) else _failed(futures[future], result)
+        progress.report(batch_id, outcome)
+        outcomes.append(outcome)
+    return outcomes
+
+
+@flow(name="ingest-batch", task_runner=ThreadPoolTaskRunner(max_workers=DOCUMENTS_IN_FLIGHT))
+def ingest_batch(directory: Path, manifest: Path | None, settings: Settings, batch_id: str | None = None) -> BatchSummary:
+    """Every file of a batch folder to stored / needs review / quarantined; never stops on one file."""
+    started = time.monotonic()
+    batch_id = batch_id or uuid.uuid4().hex[:12]
+    items = discover(directory, manifest)
+    futures = {ingest_document_task.submit(item, batch_id, settings): item for item in items}
+    outcomes = _collect(futures, batch_id)
+    order = {item.name: i for i, item in enumerate(items)}
+    outcomes.sort(key=lambda o: order[o.name])
+    return BatchSummary(batch_id, tuple(outcomes), time.monotonic() - started)
