@@ -17,6 +17,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from sohoa.errors import ConfigurationError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -99,5 +101,16 @@ class Settings(BaseSettings):
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Build the settings from the environment, with explicit overrides (tests, CLI options)."""
+    """Build the settings from the environment, with explicit overrides (tests, CLI options).
+
+    An unknown ``SOHOA_*`` variable is an error rather than silently ignored: a
+    misspelt setting in production must not fall back to a development default.
+    """
+    known = {f"SOHOA_{name.upper()}" for name in Settings.model_fields}
+    unknown = sorted(k for k in os.environ if k.upper().startswith("SOHOA_") and k.upper() not in known)
+    if unknown:
+        raise ConfigurationError(
+            f"Biến cấu hình không hợp lệ: {', '.join(unknown)}",
+            f"unknown settings: {', '.join(unknown)}",
+        )
     return Settings(**overrides)  # type: ignore[arg-type]

@@ -48,6 +48,8 @@ class PostgresServer:
 
     @classmethod
     def start(cls, base_dir: Path, port: int, *, database: str = "sohoa") -> PostgresServer:
+        """Create a cluster in ``base_dir`` (which the postgres user must be able to reach:
+        not under a root-only folder such as pytest's temporary tree) and start it."""
         data_dir = base_dir / "pgdata"
         socket_dir = base_dir / "socket"
         base_dir.mkdir(parents=True, exist_ok=True)
@@ -75,5 +77,8 @@ class PostgresServer:
         run(_as_owner([_pg_bin("createdb"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "sohoa", name]), timeout=60)
         return f"postgresql+psycopg://sohoa@127.0.0.1:{self.port}/{name}"
 
-    def stop(self) -> None:
+    def stop(self, *, remove: bool = False) -> None:
+        """Stop the server; with ``remove`` also delete its folder."""
         run(_as_owner([_pg_bin("pg_ctl"), "-D", self.data_dir, "-m", "fast", "-w", "stop"]), timeout=60)
+        if remove:
+            shutil.rmtree(self.data_dir.parent, ignore_errors=True)

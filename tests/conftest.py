@@ -8,6 +8,7 @@ them once on SQLite and once on PostgreSQL.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,11 +47,11 @@ def minio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioServ
 
 
 @pytest.fixture(scope="session")
-def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
-    """A real PostgreSQL cluster for the whole session."""
-    server = PostgresServer.start(tmp_path_factory.mktemp("postgres"), free_port())
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL cluster for the whole session (in /tmp: the postgres user must reach it)."""
+    server = PostgresServer.start(Path(tempfile.mkdtemp(prefix="sohoa-pg-")), free_port())
     yield server
-    server.stop()
+    server.stop(remove=True)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -9,7 +9,7 @@ import urllib.request
 import pytest
 import sqlalchemy
 
-from sohoa.errors import EncryptedPdfError, ExitCode, NotFoundError, SohoaError
+from sohoa.errors import ConfigurationError, EncryptedPdfError, ExitCode, NotFoundError, SohoaError
 from sohoa.logs import mask
 from sohoa.settings import PROJECT_ROOT, load_settings
 from storage.local_minio import MinioServer, minio_version
@@ -53,7 +53,7 @@ def test_errors_carry_exit_codes_and_both_languages() -> None:
 
 def test_settings_reject_unknown_keys(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOHOA_NO_SUCH_SETTING", "1")
-    with pytest.raises(Exception, match="no_such_setting"):
+    with pytest.raises(ConfigurationError, match="SOHOA_NO_SUCH_SETTING"):
         load_settings()
 
 
