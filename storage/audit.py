@@ -1,0 +1,238 @@
+"""The access trail: an append-only, hash-chained log with signed checkpoints.
+
+Each entry's ``hash`` is SHA-256 over its own content (sequence number
+included) and the previous entry's hash, so deleting, reordering or editing an
+entry breaks the chain exactly where it happened. The table lives in the
+catalog database and this class offers no update or delete. Rewriting the whole
+chain is caught by checkpoints: every ``checkpoint_every`` entries the chain
+head (seq, hash) is written to the audit bucket under COMPLIANCE lock, with a
+detached signature. A deleted tail is caught the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.exc import IntegrityError as DbIntegrityError
+from sqlalchemy.exc import SQLAlchemyError
+
+from sohoa.errors import AuditChainError, CatalogError
+from sohoa.logs import get_logger
+from storage.catalog import normalise_owner_id
+from storage.manifest import SIGNATURE_SUFFIX, canonical
+from storage.objects import COMPLIANCE, ObjectStore
+from storage.schema import audit_entries, documents
+from storage.signer import DetachedSigner
+
+log = get_logger(__name__)
+GENESIS = "0" * 64
+CHECKPOINT_PREFIX = "checkpoints/"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One access: who (actor, role), when, what (action, document) and why (purpose)."""
+
+    seq: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    document_id: str | None
+    purpose: str | None
+    detail: dict[str, Any] | None
+    prev_hash: str
+    hash: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "at": self.at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "actor": self.actor,
+            "role": self.role,
+            "action": self.action,
+            "document_id": self.document_id,
+            "purpose": self.purpose,
+        }
+
+
+def entry_hash(seq: int, at: datetime, actor: str, role: str, action: str, document_id: str | None,
+               purpose: str | None, detail: str | None, prev_hash: str) -> str:
+    """The chain hash of one entry; ``at`` at microsecond precision in UTC."""
+    body = {"seq": seq, "at": at.isoformat(), "actor": actor, "role": role, "action": action,
+            "document_id": document_id, "purpose": purpose, "detail": detail, "prev": prev_hash}
+    return hashlib.sha256(canonical(body)).hexdigest()
+
+
+def _row_hash(row: RowMapping) -> str:
+    return entry_hash(row["seq"], row["at"], row["actor"], row["role"], row["action"], row["document_id"],
+                      row["purpose"], row["detail"], row["prev_hash"])
+
+
+def _to_entry(row: RowMapping) -> AuditEntry:
+    detail = json.loads(row["detail"]) if row["detail"] else None
+    return AuditEntry(row["seq"], row["at"], row["actor"], row["role"], row["action"], row["document_id"],
+                      row["purpose"], detail, row["prev_hash"], row["hash"])
+
+
+@dataclass(frozen=True)
+class AuditVerification:
+    """Outcome of ``AuditLog.verify``: ``ok``, or the first bad entry and what is wrong with it."""
+
+    ok: bool
+    entries: int
+    checkpoints: int
+    bad_seq: int | None = None
+    problem: str | None = None  # "missing", "broken_link", "edited", "tail_missing", "rewritten", "bad_signature"
+    vi: str = ""
+    en: str = ""
+
+    def describe(self) -> str:
+        if self.ok:
+            return (f"Chuỗi nhật ký toàn vẹn: {self.entries} mục, {self.checkpoints} điểm kiểm tra / "
+                    f"audit chain intact: {self.entries} entries, {self.checkpoints} checkpoints")
+        return f"Nhật ký bị sửa đổi tại mục {self.bad_seq}: {self.vi} / audit log tampered at entry {self.bad_seq}: {self.en}"
+
+
+_PROBLEMS = {
+    "missing": ("mục này đã bị xoá", "this entry was deleted"),
+    "broken_link": ("liên kết với mục trước bị đứt (xoá hoặc đảo thứ tự)", "link to the previous entry is broken (deleted or reordered)"),
+    "edited": ("nội dung mục đã bị sửa", "the entry's content was edited"),
+    "tail_missing": ("các mục cuối đã bị xoá so với điểm kiểm tra đã ký", "entries after this point were deleted (signed checkpoint is later)"),
+    "rewritten": ("chuỗi khác với điểm kiểm tra đã ký", "the chain differs from the signed checkpoint"),
+    "bad_signature": ("chữ ký điểm kiểm tra không hợp lệ", "checkpoint signature is invalid"),
+}
+
+
+def _failure(problem: str, seq: int, entries: int, checkpoints: int) -> AuditVerification:
+    vi, en = _PROBLEMS[problem]
+    return AuditVerification(False, entries, checkpoints, seq, problem, vi, en)
+
+
+class AuditLog:
+    """Appends, checkpoints and verifies the chain in the catalog database."""
+
+    def __init__(self, engine: Engine, objects: ObjectStore, bucket: str, retain_days: int,
+                 signer: DetachedSigner | None, checkpoint_every: int = 100) -> None:
+        self.engine = engine
+        self.objects = objects
+        self.bucket = bucket
+        self.retain_days = retain_days
+        self.signer = signer
+        self.checkpoint_every = checkpoint_every
+
+    def append(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
+               detail: dict[str, Any] | None = None) -> AuditEntry:
+        """Add one entry at the head; concurrent writers retry on the sequence number's uniqueness."""
+        detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None
+        for _ in range(20):
+            try:
+                entry = self._insert_next(actor, role, action, document_id, purpose, detail_text)
+            except DbIntegrityError:
+                continue
+            except SQLAlchemyError as e:
+                raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
+            if entry.seq % self.checkpoint_every == 0:
+                self.checkpoint()
+            return entry
+        raise AuditChainError("Nhật ký đang bị ghi tranh chấp", "Audit append kept colliding with other writers")
+
+    def _insert_next(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
+                     detail: str | None) -> AuditEntry:
+        with self.engine.begin() as conn:
+            head = conn.execute(
+                sa.select(audit_entries.c.seq, audit_entries.c.hash).order_by(audit_entries.c.seq.desc()).limit(1)
+            ).first()
+            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            at = datetime.now(timezone.utc)
+            digest = entry_hash(seq, at, actor, role, action, document_id, purpose, detail, prev)
+            row = {"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "document_id": document_id,
+                   "purpose": purpose, "detail": detail, "prev_hash": prev, "hash": digest}
+            conn.execute(audit_entries.insert().values(**row))
+        return AuditEntry(seq, at, actor, role, action, document_id, purpose,
+                          json.loads(detail) if detail else None, prev, digest)
+
+    def head(self) -> tuple[int, str]:
+        """(seq, hash) of the last entry; (0, GENESIS) for an empty log."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                sa.select(audit_entries.c.seq, audit_entries.c.hash).order_by(audit_entries.c.seq.desc()).limit(1)
+            ).first()
+        return (row[0], row[1]) if row else (0, GENESIS)
+
+    def checkpoint(self) -> str | None:
+        """Store the signed chain head under COMPLIANCE lock; returns its key (None for an empty log or a repeat)."""
+        seq, digest = self.head()
+        if seq == 0:
+            return None
+        key = f"{CHECKPOINT_PREFIX}{seq:012d}.json"
+        if self.objects.stored_sha256(self.bucket, key) is not None:
+            return None
+        body = canonical({"seq": seq, "hash": digest, "at": datetime.now(timezone.utc).isoformat()})
+        if self.signer is not None:
+            self.objects.put_bytes(self.bucket, key + SIGNATURE_SUFFIX, self.signer.sign(body), mode=COMPLIANCE,
+                                   days=self.retain_days, content_type="application/pkcs7-signature")
+        self.objects.put_verified(self.bucket, key, body, mode=COMPLIANCE, days=self.retain_days,
+                                  content_type="application/json", create_only=True)
+        log.info("audit.checkpoint", seq=seq)
+        return key
+
+    def _rows(self) -> Iterator[RowMapping]:
+        with self.engine.connect() as conn:
+            yield from conn.execution_options(yield_per=1000).execute(
+                sa.select(audit_entries).order_by(audit_entries.c.seq)
+            ).mappings()
+
+    def _checkpoints(self) -> list[tuple[int, str, bool | None]]:
+        """Stored checkpoints as (seq, hash, signature ok or None when not checked)."""
+        found = []
+        for key in self.objects.keys(self.bucket, CHECKPOINT_PREFIX, ".json"):
+            body = self.objects.get_bytes(self.bucket, key)
+            raw = json.loads(body)
+            signature_ok = None
+            if self.signer is not None:
+                signature = self.objects.get_bytes(self.bucket, key + SIGNATURE_SUFFIX)
+                signature_ok = self.signer.verify(body, signature)
+            found.append((int(raw["seq"]), str(raw["hash"]), signature_ok))
+        return found
+
+    def verify(self) -> AuditVerification:
+        """Recompute the chain, then hold it against every stored checkpoint; locate the first fault."""
+        hashes: dict[int, str] = {}
+        prev, expected = GENESIS, 1
+        for row in self._rows():
+            problem = "missing" if row["seq"] != expected else "broken_link" if row["prev_hash"] != prev else None
+            if problem is None and _row_hash(row) != row["hash"]:
+                problem = "edited"
+            if problem is not None:
+                return _failure(problem, expected if problem == "missing" else row["seq"], len(hashes), 0)
+            hashes[row["seq"]] = prev = row["hash"]
+            expected += 1
+        checkpoints = self._checkpoints()
+        for seq, digest, signature_ok in sorted(checkpoints):
+            if signature_ok is False:
+                return _failure("bad_signature", seq, len(hashes), len(checkpoints))
+            if seq not in hashes:
+                return _failure("tail_missing", expected, len(hashes), len(checkpoints))
+            if hashes[seq] != digest:
+                return _failure("rewritten", seq, len(hashes), len(checkpoints))
+        return AuditVerification(True, len(hashes), len(checkpoints))
+
+    def entries_for_owner(self, owner_id: str, limit: int = 200) -> list[AuditEntry]:
+        """Accesses to an owner's documents, newest first (the citizen's access log)."""
+        owned = sa.select(documents.c.id).where(documents.c.owner_id == normalise_owner_id(owner_id))
+        query = (
+            sa.select(audit_entries)
+            .where(audit_entries.c.document_id.in_(owned))
+            .order_by(audit_entries.c.seq.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as conn:
+            return [_to_entry(r) for r in conn.execute(query).mappings()]

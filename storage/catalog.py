@@ -1,0 +1,226 @@
+"""The catalog: one row per stored document, the index portals query.
+
+SQLite by default, PostgreSQL in production; the schema is brought to the
+latest Alembic revision when the catalog is opened. The catalog is a *view* of
+the object store: every row can be rebuilt from the MinIO manifests
+(``Storage.reindex``), so nothing here is the only copy of anything.
+Nothing is deleted within retention: superseding and revoking change status.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.exc import SQLAlchemyError
+
+from sohoa.errors import CatalogError, NotFoundError
+from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
+from storage.schema import documents
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_OWNER_JUNK = re.compile(r"[\s.]")
+
+
+def normalise_owner_id(owner_id: str) -> str:
+    """Citizen ID or enterprise code as stored: spaces and dots removed (a branch keeps ``-001``)."""
+    return _OWNER_JUNK.sub("", owner_id)
+
+
+def create_catalog_engine(url: str) -> Engine:
+    """An engine for ``url``; a SQLite file's folder is created on the way."""
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Upgrade the schema to the latest Alembic revision (idempotent)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.upgrade(config, "head")
+    except SQLAlchemyError as e:
+        raise CatalogError("Không nâng cấp được danh mục", "Catalog migration failed", detail=str(e)[:300]) from e
+
+
+def _row_to_document(row: RowMapping) -> StoredDocument:
+    return StoredDocument(
+        id=row["id"],
+        doc_type=DocType(row["doc_type"]),
+        owner_id=row["owner_id"],
+        owner_name=row["owner_name"],
+        status=DocumentStatus(row["status"]),
+        fields=dict(row["fields"]),
+        sha256=row["sha256"],
+        extraction_sha256=row["extraction_sha256"],
+        pdf_key=row["pdf_key"],
+        manifest_key=row["manifest_key"],
+        original_key=row["original_key"],
+        original_sha256=row["original_sha256"],
+        signer=row["signer"],
+        signed_at=row["signed_at"],
+        meta=DocumentMeta(
+            dossier_code=row["dossier_code"],
+            procedure_code=row["procedure_code"],
+            agency=row["agency"],
+            owner_id=row["owner_id"],
+        ),
+        issue_date=row["issue_date"],
+        valid_until=row["valid_until"],
+        superseded_by=row["superseded_by"],
+        revoked_reason=row["revoked_reason"],
+    )
+
+
+def _document_to_row(doc: StoredDocument, pdf_version: str | None) -> dict[str, Any]:
+    return {
+        "id": doc.id,
+        "doc_type": doc.doc_type.value,
+        "owner_id": doc.owner_id,
+        "owner_name": doc.owner_name,
+        "dossier_code": doc.meta.dossier_code,
+        "procedure_code": doc.meta.procedure_code,
+        "agency": doc.meta.agency,
+        "issue_date": doc.issue_date,
+        "valid_until": doc.valid_until,
+        "status": doc.status.value,
+        "fields": dict(doc.fields),
+        "sha256": doc.sha256,
+        "extraction_sha256": doc.extraction_sha256,
+        "pdf_key": doc.pdf_key,
+        "pdf_version": pdf_version,
+        "manifest_key": doc.manifest_key,
+        "original_key": doc.original_key,
+        "original_sha256": doc.original_sha256,
+        "signer": doc.signer,
+        "signed_at": doc.signed_at,
+        "superseded_by": doc.superseded_by,
+        "revoked_reason": doc.revoked_reason,
+    }
+
+
+class Catalog:
+    """Queries and status changes of catalogued documents."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Catalog:
+        engine = create_catalog_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def _rows(self, query: sa.Select[Any]) -> list[StoredDocument]:
+        try:
+            with self.engine.connect() as conn:
+                return [_row_to_document(r) for r in conn.execute(query).mappings()]
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
+
+    def _write(self, statement: sa.Executable, params: list[dict[str, Any]] | None = None) -> None:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(statement, params) if params else conn.execute(statement)
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi ghi danh mục", "Catalog write failed", detail=type(e).__name__) from e
+
+    # --- writes -----------------------------------------------------------------------
+
+    def put(self, doc: StoredDocument, pdf_version: str | None) -> None:
+        """Insert the row, or replace it when the id exists (a draft becoming signed, a reconcile)."""
+        row = _document_to_row(doc, pdf_version)
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(documents.delete().where(documents.c.id == doc.id))
+                conn.execute(documents.insert().values(**row))
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi ghi danh mục", "Catalog write failed", detail=type(e).__name__) from e
+
+    def put_many(self, rows: Iterable[tuple[StoredDocument, str | None]]) -> int:
+        """Bulk insert into an empty catalog (reindex); returns the number of rows."""
+        batch = [_document_to_row(doc, version) for doc, version in rows]
+        if batch:
+            self._write(documents.insert(), batch)
+        return len(batch)
+
+    def mark_superseded(self, ids: Iterable[str], by: str) -> None:
+        ids = list(ids)
+        if ids:
+            self._write(
+                documents.update()
+                .where(documents.c.id.in_(ids))
+                .values(status=DocumentStatus.SUPERSEDED.value, superseded_by=by)
+            )
+
+    def mark_revoked(self, document_id: str, reason: str) -> None:
+        self._write(
+            documents.update()
+            .where(documents.c.id == document_id)
+            .values(status=DocumentStatus.REVOKED.value, revoked_reason=reason)
+        )
+
+    def clear(self) -> None:
+        """Remove every document row (only ``reindex`` does this, right before rebuilding)."""
+        self._write(documents.delete())
+
+    # --- reads ------------------------------------------------------------------------
+
+    def get(self, document_id: str) -> StoredDocument:
+        found = self._rows(sa.select(documents).where(documents.c.id == document_id))
+        if not found:
+            raise NotFoundError("Không tìm thấy tài liệu", "Document not found", detail=document_id)
+        return found[0]
+
+    def by_original(self, original_sha256: str) -> StoredDocument | None:
+        found = self._rows(sa.select(documents).where(documents.c.original_sha256 == original_sha256))
+        return found[0] if found else None
+
+    def pdf_version(self, document_id: str) -> str | None:
+        """The exact object version of the document's PDF recorded at write time."""
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(documents.c.pdf_version).where(documents.c.id == document_id)).scalar()
+
+    def find(
+        self,
+        owner_id: str,
+        doc_type: DocType | None = None,
+        valid_on: date | None = None,
+        procedure: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+        status: DocumentStatus = DocumentStatus.ACTIVE,
+    ) -> list[StoredDocument]:
+        """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones."""
+        query = sa.select(documents).where(
+            documents.c.owner_id == normalise_owner_id(owner_id), documents.c.status == status.value
+        )
+        if doc_type is not None:
+            query = query.where(documents.c.doc_type == doc_type.value)
+        if valid_on is not None:
+            query = query.where(sa.or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
+        if procedure is not None:
+            query = query.where(documents.c.procedure_code == procedure)
+        query = query.order_by(documents.c.signed_at.desc(), documents.c.id).limit(limit).offset(offset)
+        return self._rows(query)
+
+    def ids(self) -> set[str]:
+        with self.engine.connect() as conn:
+            return set(conn.execute(sa.select(documents.c.id)).scalars())
+
+    def all(self) -> list[StoredDocument]:
+        """Every row in id order (reindex comparisons, exports)."""
+        return self._rows(sa.select(documents).order_by(documents.c.id))

@@ -1,0 +1,1 @@
+"""Alembic migrations of the catalog, run programmatically by ``storage.catalog.migrate``."""

@@ -1,0 +1,217 @@
+"""``Storage``: the object store, the catalog and the audit log behind one face.
+
+Order of every document write: PDF object (locked, read back and hash-checked),
+then its signed manifest (create-only), then the catalog row. A crash in
+between leaves an orphan that ``reconcile`` completes. Writes are idempotent by
+the original scan's hash: the same scan stored twice is one document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from types import TracebackType
+
+from sohoa.errors import ConflictError, InputFileError, IntegrityError, NotFoundError, SohoaError
+from sohoa.model import DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument
+from sohoa.settings import Settings
+from storage import consistency
+from storage import manifest as mf
+from storage.audit import AuditLog
+from storage.catalog import Catalog
+from storage.describe import SINGLE_VALID_TYPES, describe, document_id_for
+from storage.objects import COMPLIANCE, GOVERNANCE, ObjectStore, sha256_bytes
+from storage.signer import DetachedSigner
+
+CLI_ACTOR = "cli"
+
+
+class Storage:
+    """Stores, finds and serves documents; every CLI read is written to the audit log."""
+
+    def __init__(self, settings: Settings, objects: ObjectStore, catalog: Catalog, audit: AuditLog,
+                 signer: DetachedSigner | None) -> None:
+        self.settings = settings
+        self.objects = objects
+        self.catalog = catalog
+        self.audit = audit
+        self.signer = signer
+
+    def __enter__(self) -> Storage:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.catalog.close()
+
+    @property
+    def _docs(self) -> str:
+        return self.settings.bucket_documents
+
+    # --- originals and quarantine -----------------------------------------------------
+
+    def store_original(self, path: Path, sha256: str) -> str:
+        """Keep the uploaded scan as is under ``originals/<sha256>``; storing it again is a no-op."""
+        key = f"originals/{sha256}"
+        if self.objects.stored_sha256(self.settings.bucket_originals, key) != sha256:
+            self.objects.put_file(self.settings.bucket_originals, key, path, sha256, mode=GOVERNANCE,
+                                  days=self.settings.retention_days_signed)
+        return key
+
+    def quarantine(self, batch: str, name: str, path: Path | None, reason: SohoaError | str) -> str:
+        """Set a rejected input aside under ``quarantine/<batch>/<name>`` with ``<name>.reason.json``."""
+        key = f"quarantine/{batch}/{name}"
+        bucket, days = self.settings.bucket_quarantine, self.settings.retention_days_draft
+        if path is not None and path.is_file():
+            from sohoa.model import sha256_file
+
+            self.objects.put_file(bucket, key, path, sha256_file(path), mode=GOVERNANCE, days=days)
+        why = reason.to_json() if isinstance(reason, SohoaError) else {"code": "other", "vi": reason, "en": reason, "detail": None}
+        body = json.dumps({"file": name, "batch": batch, **why}, ensure_ascii=False).encode()
+        self.objects.put_bytes(bucket, key + ".reason.json", body, mode=GOVERNANCE, days=days, content_type="application/json")
+        return key
+
+    # --- documents --------------------------------------------------------------------
+
+    def _document(self, doc_id: str, status: DocumentStatus, pdf_key: str, pdf_sha256: str, extraction: Extraction,
+                  meta: DocumentMeta, original_sha256: str, signer: str | None,
+                  signed_at: datetime | None) -> StoredDocument:
+        about = describe(extraction, meta)
+        return StoredDocument(
+            id=doc_id, doc_type=extraction.doc_type, owner_id=about.owner_id, owner_name=about.owner_name,
+            status=status, fields=extraction.values(), sha256=pdf_sha256,
+            extraction_sha256=extraction.sha256(), pdf_key=pdf_key,
+            manifest_key=consistency.sibling(pdf_key, consistency.MANIFEST_NAME),
+            original_key=f"originals/{original_sha256}", original_sha256=original_sha256, signer=signer,
+            signed_at=signed_at, meta=replace(meta, owner_id=about.owner_id), issue_date=about.issue_date,
+            valid_until=about.valid_until,
+        )
+
+    def _write_manifest(self, manifest: mf.Manifest, mode: str, days: int) -> mf.Manifest:
+        """Signature then manifest, both create-only; if the manifest exists, the stored one wins."""
+        key = manifest.document.manifest_key
+        if self.objects.stored_sha256(self._docs, key) is not None:
+            return consistency.read_manifest(self.objects, self._docs, key, self.signer)
+        body = mf.to_bytes(manifest)
+        try:
+            if self.signer is not None:
+                self.objects.put_bytes(self._docs, key + mf.SIGNATURE_SUFFIX, self.signer.sign(body), mode=mode,
+                                       days=days, content_type="application/pkcs7-signature", create_only=True)
+            self.objects.put_verified(self._docs, key, body, mode=mode, days=days, content_type="application/json",
+                                      create_only=True)
+        except ConflictError:  # a concurrent writer of the same scan got there first
+            return consistency.read_manifest(self.objects, self._docs, key, self.signer)
+        return manifest
+
+    def _to_supersede(self, doc: StoredDocument) -> tuple[str, ...]:
+        if doc.doc_type not in SINGLE_VALID_TYPES or doc.owner_id is None:
+            return ()
+        older = self.catalog.find(doc.owner_id, doc.doc_type, limit=1000)
+        return tuple(o.id for o in older if o.id != doc.id)
+
+    def _commit(self, manifest: mf.Manifest) -> StoredDocument:
+        self.catalog.put(manifest.document, manifest.pdf_version)
+        self.catalog.mark_superseded(manifest.supersedes, by=manifest.document.id)
+        return manifest.document
+
+    def store_signed(self, signed: SignedDocument, extraction: Extraction, meta: DocumentMeta, original_sha256: str,
+                     document_id: str | None = None) -> StoredDocument:
+        """Store a signed document under COMPLIANCE retention; the same original twice returns the first."""
+        existing = self.catalog.by_original(original_sha256)
+        if existing is not None and existing.status != DocumentStatus.DRAFT:
+            return existing
+        doc_id = document_id or (existing.id if existing else document_id_for(original_sha256))
+        pdf_key = f"{consistency.SIGNED_PREFIX}{signed.signed_at:%Y}/{doc_id}/signed.pdf"
+        doc = self._document(doc_id, DocumentStatus.ACTIVE, pdf_key, signed.sha256, extraction, meta,
+                             original_sha256, signed.signer, signed.signed_at)
+        days = self.settings.retention_days_signed
+        if self.objects.stored_sha256(self._docs, doc.manifest_key) is None:
+            data = signed.pdf_path.read_bytes()
+            if sha256_bytes(data) != signed.sha256:
+                raise IntegrityError("Tệp đã ký bị thay đổi", "Signed PDF differs from its recorded hash", detail=doc_id)
+            put = self.objects.put_verified(self._docs, pdf_key, data, mode=COMPLIANCE, days=days, content_type="application/pdf")
+            manifest = mf.Manifest(doc, put.version_id, self._to_supersede(doc), signed.level)
+        else:
+            manifest = mf.Manifest(doc, None)
+        return self._commit(self._write_manifest(manifest, COMPLIANCE, days))
+
+    def store_draft(self, pdf_path: Path, extraction: Extraction, meta: DocumentMeta, original_sha256: str,
+                    document_id: str | None = None) -> StoredDocument:
+        """Keep an unsigned result awaiting review under GOVERNANCE retention (status ``draft``)."""
+        existing = self.catalog.by_original(original_sha256)
+        if existing is not None:
+            return existing
+        doc_id = document_id or document_id_for(original_sha256)
+        pdf_key = f"{consistency.DRAFT_PREFIX}{doc_id}/draft.pdf"
+        data = pdf_path.read_bytes()
+        doc = self._document(doc_id, DocumentStatus.DRAFT, pdf_key, sha256_bytes(data), extraction, meta,
+                             original_sha256, None, None)
+        days = self.settings.retention_days_draft
+        put = self.objects.put_verified(self._docs, pdf_key, data, mode=GOVERNANCE, days=days, content_type="application/pdf")
+        return self._commit(self._write_manifest(mf.Manifest(doc, put.version_id), GOVERNANCE, days))
+
+    def revoke(self, document_id: str, reason: str) -> StoredDocument:
+        """Revoke with a reason: a locked revocation record beside the manifest, then the catalog status."""
+        doc = self.catalog.get(document_id)
+        key = consistency.sibling(doc.manifest_key, consistency.REVOCATION_NAME)
+        body = mf.revocation_bytes(document_id, reason, datetime.now(timezone.utc))
+        try:
+            self.objects.put_verified(self._docs, key, body, mode=COMPLIANCE, days=self.settings.retention_days_signed,
+                                      content_type="application/json", create_only=True)
+        except ConflictError:
+            pass  # already revoked in the store: the catalog is brought in line below
+        self.catalog.mark_revoked(document_id, reason)
+        return self.catalog.get(document_id)
+
+    # --- reads ------------------------------------------------------------------------
+
+    def find(self, owner_id: str, doc_type: DocType | None = None, valid_on: date | None = None,
+             procedure: str | None = None, limit: int = 50, offset: int = 0) -> list[StoredDocument]:
+        """An owner's active documents (valid on ``valid_on`` when given), newest first."""
+        return self.catalog.find(owner_id, doc_type, valid_on, procedure, limit, offset)
+
+    def get(self, document_id: str) -> StoredDocument:
+        return self.catalog.get(document_id)
+
+    def pdf_bytes(self, document_id: str) -> bytes:
+        """The stored PDF, exactly the version written, checked against the catalogued hash."""
+        doc = self.catalog.get(document_id)
+        data = self.objects.get_bytes(self._docs, doc.pdf_key, version_id=self.catalog.pdf_version(document_id))
+        if sha256_bytes(data) != doc.sha256:
+            raise IntegrityError("Tài liệu lưu trữ không khớp mã băm", "Stored document does not match its hash", detail=document_id)
+        return data
+
+    def presigned_url(self, document_id: str, expires: timedelta | None = None) -> str:
+        """A short-lived GET URL of the signed PDF (``settings.presign_seconds`` by default)."""
+        doc = self.catalog.get(document_id)
+        return self.objects.presigned_get(self._docs, doc.pdf_key, version_id=self.catalog.pdf_version(document_id),
+                                          expires=expires or timedelta(seconds=self.settings.presign_seconds))
+
+    def find_for_cli(self, owner_id: str, doc_type: str | None) -> list[StoredDocument]:
+        """``sohoa find``: documents valid today, each access written to the audit log."""
+        try:
+            kind = DocType(doc_type) if doc_type else None
+        except ValueError as e:
+            raise InputFileError(f"Loại giấy tờ không hợp lệ: {doc_type}", f"Unknown document type: {doc_type}") from e
+        found = self.find(owner_id, kind, valid_on=date.today())
+        for doc in found:
+            self.audit.append(CLI_ACTOR, "operator", "find", doc.id, "cli")
+        return found
+
+    def signed_pdf_for_cli(self, document_id: str) -> bytes:
+        """``sohoa get``: the signed PDF (drafts are not served), the access audit-logged."""
+        doc = self.catalog.get(document_id)
+        if doc.status == DocumentStatus.DRAFT:
+            raise NotFoundError("Tài liệu chưa được ký", "Document is not signed yet", detail=document_id)
+        data = self.pdf_bytes(document_id)
+        self.audit.append(CLI_ACTOR, "operator", "get", document_id, "cli")
+        return data
+
+    # --- consistency ------------------------------------------------------------------
+
+    def reconcile(self) -> int:
+        return consistency.reconcile(self.objects, self._docs, self.catalog, self.signer)
+
+    def reindex(self) -> int:
+        return consistency.reindex(self.objects, self._docs, self.catalog, self.signer)
