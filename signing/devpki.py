@@ -1,0 +1,211 @@
+"""The development PKI: certomancer's animator serving a TSA, OCSP and CRLs on loopback.
+
+``infra/pki/sohoa-pki.yml`` describes the hierarchy (root, agency CA, OCSP
+responder, TSA, officers valid / revoked / expired, and an untrusted
+"outsider" hierarchy). Keys are generated here at first use under
+``settings.var_dir/pki/keys`` and never committed. Certificates are derived from
+the YAML, the keys and the service URL prefix ``http://127.0.0.1:<port>``, so
+this process and the animator child agree on every certificate.
+
+``ensure_dev_pki`` is idempotent and cheap after the first call in a process:
+it reuses a running animator (pid file + health probe) and the PKCS#12 files
+already written for the same port.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from certomancer.registry import ArchLabel, CertLabel, CertomancerConfig, PKIArchitecture
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from sohoa.errors import ConfigurationError
+from sohoa.logs import get_logger
+from sohoa.settings import PROJECT_ROOT, Settings
+
+log = get_logger(__name__)
+
+CONFIG_FILE = PROJECT_ROOT / "infra" / "pki" / "sohoa-pki.yml"
+ARCH = ArchLabel("sohoa")
+PKCS12_PASSWORD = b"sohoa-dev"
+SIGNERS = ("officer", "officer-revoked", "officer-expired", "outsider-signer")
+CHAINS = {"officer": "agency-ca", "officer-revoked": "agency-ca", "officer-expired": "agency-ca"}
+TRUST_ROOT = "root"
+START_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True)
+class DevPki:
+    """Where the running development PKI lives.
+
+    ``base_url`` is ``http://127.0.0.1:<port>``; services are under
+    ``<base_url>/sohoa/{tsa,ocsp,crls}/<label>``.
+    """
+
+    base_url: str
+    pki_dir: Path
+    port: int
+
+    @property
+    def trust_root(self) -> Path:
+        """PEM of the development root CA: the default and only trust anchor."""
+        return self.pki_dir / "certs" / f"{TRUST_ROOT}.pem"
+
+    @property
+    def signer_pkcs12(self) -> Path:
+        """PKCS#12 of the valid officer (password ``PKCS12_PASSWORD``)."""
+        return self.pkcs12_for("officer")
+
+    def pkcs12_for(self, label: str) -> Path:
+        """PKCS#12 of any signer in ``SIGNERS`` (key, certificate and its chain)."""
+        if label not in SIGNERS:
+            raise ConfigurationError(f"Không có người ký {label}", f"no development signer {label}")
+        return self.pki_dir / "p12" / f"{label}.p12"
+
+    def cert_pem(self, label: str) -> Path:
+        return self.pki_dir / "certs" / f"{label}.pem"
+
+    def key_pem(self, label: str) -> Path:
+        """Unencrypted PKCS#8 PEM private key (used to load a key into SoftHSM2)."""
+        return self.pki_dir / "keys" / f"{label}.key.pem"
+
+    def tsa_url(self, label: str = "tsa") -> str:
+        return f"{self.base_url}/sohoa/tsa/{label}"
+
+
+_CACHE: dict[tuple[Path, int], DevPki] = {}
+
+
+def ensure_dev_pki(settings: Settings) -> DevPki:
+    """Generate keys and certificates if missing, start the animator if not running."""
+    pki_dir = settings.var_dir / "pki"
+    port = settings.dev_pki_port
+    cached = _CACHE.get((pki_dir, port))
+    if cached is not None and _healthy(cached.base_url):
+        return cached
+    pki = DevPki(base_url=f"http://127.0.0.1:{port}", pki_dir=pki_dir, port=port)
+    _ensure_keys(pki_dir / "keys")
+    _ensure_materials(pki)
+    if not _healthy(pki.base_url):
+        _start_animator(pki)
+    _CACHE[(pki_dir, port)] = pki
+    return pki
+
+
+def stop_dev_pki(settings: Settings) -> None:
+    """Stop the animator started for these settings (no-op when none runs)."""
+    pki_dir = settings.var_dir / "pki"
+    _CACHE.pop((pki_dir, settings.dev_pki_port), None)
+    pid_file = pki_dir / "animator.pid"
+    if not pid_file.exists():
+        return
+    try:
+        os.kill(int(pid_file.read_text()), signal.SIGTERM)
+    except (ProcessLookupError, ValueError):
+        pass
+    pid_file.unlink(missing_ok=True)
+
+
+def load_architecture(pki: DevPki) -> PKIArchitecture:
+    """The certomancer architecture as the animator sees it (same keys, same URL prefix)."""
+    cfg = CertomancerConfig.from_file(
+        str(CONFIG_FILE), key_search_dir=str(pki.pki_dir / "keys"), external_url_prefix=pki.base_url
+    )
+    return cfg.get_pki_arch(ARCH)
+
+
+def _key_labels() -> list[str]:
+    import yaml
+
+    config = yaml.safe_load(CONFIG_FILE.read_text())
+    return list(config["keysets"]["sohoa"]["keys"])
+
+
+def _ensure_keys(key_dir: Path) -> None:
+    """One RSA-2048 key per configured key label, written once (0600)."""
+    key_dir.mkdir(parents=True, exist_ok=True)
+    for label in _key_labels():
+        path = key_dir / f"{label}.key.pem"
+        if path.exists():
+            continue
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(pem)
+        tmp.chmod(0o600)
+        tmp.replace(path)
+        log.info("devpki.key_generated", label=label)
+
+
+def _ensure_materials(pki: DevPki) -> None:
+    """Write certificates (PEM) and PKCS#12 files unless already made for this URL prefix."""
+    stamp = pki.pki_dir / "materials.json"
+    wanted = {"base_url": pki.base_url, "config_mtime": CONFIG_FILE.stat().st_mtime}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return
+    arch = load_architecture(pki)
+    (pki.pki_dir / "certs").mkdir(parents=True, exist_ok=True)
+    (pki.pki_dir / "p12").mkdir(parents=True, exist_ok=True)
+    for label in ("root", "agency-ca", "agency-ocsp", "tsa", "outsider-root", "outsider-tsa", *SIGNERS):
+        pki.cert_pem(label).write_text(_pem(arch.get_cert(CertLabel(label)).dump()))
+    for label in SIGNERS:
+        chain = [CertLabel(CHAINS[label])] if label in CHAINS else []
+        data = arch.package_pkcs12(CertLabel(label), certs_to_embed=chain, password=PKCS12_PASSWORD)
+        pki.pkcs12_for(label).write_bytes(data)
+    stamp.write_text(json.dumps(wanted))
+
+
+def _pem(der: bytes) -> str:
+    import base64
+    import textwrap
+
+    body = "\n".join(textwrap.wrap(base64.b64encode(der).decode(), 64))
+    return f"-----BEGIN CERTIFICATE-----\n{body}\n-----END CERTIFICATE-----\n"
+
+
+def _healthy(base_url: str) -> bool:
+    """True when the animator answers with the root CRL (a real service, not just a port)."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/sohoa/crls/root/latest.crl", timeout=2) as resp:
+            return resp.status == 200
+    except OSError:
+        return False
+
+
+def _start_animator(pki: DevPki) -> None:
+    """Start ``certomancer animate`` detached, wait until it serves, record its pid."""
+    log_file = (pki.pki_dir / "animator.log").open("ab")
+    argv = [
+        sys.executable, "-m", "certomancer",
+        "--config", str(CONFIG_FILE),
+        "--key-root", str(pki.pki_dir / "keys"),
+        "--service-url-prefix", pki.base_url,
+        "animate", "--port", str(pki.port), "--no-web-ui", "--no-time-override", "--aiohttp",
+    ]  # fmt: skip
+    process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    log_file.close()
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigurationError(
+                "PKI phát triển không khởi động được", "the development PKI exited at start",
+                detail=f"see {pki.pki_dir / 'animator.log'}",
+            )
+        if _healthy(pki.base_url):
+            (pki.pki_dir / "animator.pid").write_text(str(process.pid))
+            log.info("devpki.started", base_url=pki.base_url, pid=process.pid)
+            return
+        time.sleep(0.2)
+    process.kill()
+    raise ConfigurationError("PKI phát triển không phản hồi", "the development PKI did not answer", detail=pki.base_url)

@@ -1,0 +1,81 @@
+"""Trust configuration: trust anchors, the TSA, and validation contexts.
+
+Production trust is configuration only (``settings.trust_roots``,
+``settings.tsa_url``); when either is empty the development PKI fills it in.
+Two kinds of validation context exist on purpose:
+
+* ``signing_context`` fetches OCSP responses and CRLs online, so a B-LT
+  signature can embed them;
+* ``offline_context`` never fetches: verification years later must rest only
+  on what the document carries (its DSS) and the configured trust anchors.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from asn1crypto import x509
+from pyhanko.keys import load_cert_from_pemder
+from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.validation import DocumentSecurityStore
+from pyhanko_certvalidator import ValidationContext
+
+from sohoa.errors import ConfigurationError
+from sohoa.settings import Settings
+
+HTTP_TIMEOUT = 10  # seconds, for the TSA and revocation fetches while signing
+
+
+def trust_roots(settings: Settings) -> list[x509.Certificate]:
+    """The configured trust anchors, or the development root CA."""
+    paths = settings.trust_roots
+    if not paths:
+        from signing.devpki import ensure_dev_pki
+
+        paths = (ensure_dev_pki(settings).trust_root,)
+    try:
+        return [load_cert_from_pemder(str(p)) for p in paths]
+    except (OSError, ValueError) as e:
+        raise ConfigurationError(
+            "Không đọc được chứng thư gốc tin cậy", "cannot read a trust root certificate", detail=str(e)
+        ) from e
+
+
+def tsa_url(settings: Settings) -> str:
+    """The RFC 3161 time-stamping service, or the development TSA."""
+    if settings.tsa_url:
+        return settings.tsa_url
+    from signing.devpki import ensure_dev_pki
+
+    return ensure_dev_pki(settings).tsa_url()
+
+
+def timestamper(settings: Settings) -> HTTPTimeStamper:
+    return HTTPTimeStamper(tsa_url(settings), timeout=HTTP_TIMEOUT)
+
+
+def signing_context(settings: Settings) -> ValidationContext:
+    """Online context used while signing to collect revocation data for embedding."""
+    return ValidationContext(
+        trust_roots=trust_roots(settings), allow_fetching=True, revocation_mode="hard-fail"
+    )
+
+
+def offline_context(
+    roots: list[x509.Certificate], moment: datetime | None, dss: DocumentSecurityStore | None
+) -> ValidationContext:
+    """Offline, hard-fail context at ``moment`` (None = now), loaded with the document's DSS.
+
+    ``retroactive_revinfo`` lets an OCSP response or CRL fetched a few seconds
+    after the timestamp vouch for the certificate at the timestamp's time, as
+    PAdES B-LT intends.
+    """
+    kwargs = {
+        "trust_roots": roots,
+        "allow_fetching": False,
+        "revocation_mode": "hard-fail",
+        "moment": moment,
+        "best_signature_time": moment,
+        "retroactive_revinfo": True,
+    }
+    return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)

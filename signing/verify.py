@@ -1,0 +1,143 @@
+"""Offline verification of a signed result document, for auditors.
+
+``verify_pdf`` never fetches anything and never raises for a bad document: it
+returns a ``VerificationReport`` whose checks say, in Vietnamese and English,
+what holds and what does not. The signature is validated *at the time of its
+signature timestamp* with the revocation data embedded in the document (DSS),
+which is what lets a B-LT document be verified years after its OCSP responder
+is gone. Document timestamps (B-LTA) are each validated at their own time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from io import BytesIO
+from pathlib import Path
+
+from asn1crypto import x509
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import (
+    DocumentSecurityStore,
+    EmbeddedPdfSignature,
+    validate_pdf_signature,
+    validate_pdf_timestamp,
+)
+
+from sohoa.errors import FileNotFound
+from sohoa.model import Check, Verdict, VerificationReport
+from sohoa.settings import Settings
+
+from signing import checks
+from signing.embed import embedded_extraction_bytes, xmp_extraction_sha256
+from signing.sign import timestamp_time
+from signing.trust import offline_context, trust_roots
+
+
+def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str | None = None) -> VerificationReport:
+    """Verify every aspect of a signed PDF; raise only if the file does not exist."""
+    if not path.is_file():
+        raise FileNotFound(f"Không tìm thấy tệp {path}", f"file not found: {path}")
+    data = path.read_bytes()
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        reader = PdfFileReader(BytesIO(data), strict=False)
+        signatures = reader.embedded_regular_signatures
+    except Exception as e:  # any parse failure of a damaged file is a verdict, not a crash
+        return _unreadable(sha256, f"{type(e).__name__}: {e}")
+    if not signatures:
+        line = Check("signature", False, "Tài liệu không có chữ ký số", "the document carries no signature")
+        return VerificationReport(Verdict.INVALID, (line,), sha256=sha256)
+    roots = trust_roots(settings)
+    dss = _read_dss(reader)
+    sig = signatures[0]
+    lines, signer, signed_at = _signature_lines(sig, roots, dss)
+    lines += _document_timestamp_lines(reader, roots, dss)
+    extraction_line, embedded_sha = _extraction_line(path, expected_extraction_sha256)
+    lines.append(extraction_line)
+    return VerificationReport(
+        verdict=checks.verdict_of(lines),
+        checks=tuple(lines),
+        signer=signer,
+        signed_at=signed_at,
+        timestamp_at=timestamp_time(sig),
+        level=_level(sig, dss, reader),
+        sha256=sha256,
+        extraction_sha256=embedded_sha,
+    )
+
+
+def _signature_lines(
+    sig: EmbeddedPdfSignature, roots: list[x509.Certificate], dss: DocumentSecurityStore | None
+) -> tuple[list[Check], str | None, datetime | None]:
+    """Integrity, coverage, modifications, signer trust and timestamp of one signature."""
+    moment = timestamp_time(sig)
+    try:
+        signer = str(sig.signer_cert.subject.native.get("common_name", ""))
+    except Exception:  # a mangled CMS blob has no readable certificate
+        signer = None
+    try:
+        status = validate_pdf_signature(
+            sig, signer_validation_context=offline_context(roots, moment, dss),
+            ts_validation_context=offline_context(roots, moment, dss),
+        )  # fmt: skip
+    except Exception as e:  # pyHanko raises for structurally broken signatures
+        broken = Check("integrity", False, "Chữ ký hỏng, không kiểm tra được", f"signature is broken ({type(e).__name__}: {e})")
+        return [broken], signer, moment
+    lines = [
+        checks.integrity_check(status),
+        checks.coverage_check(status),
+        checks.modification_check(status),
+        checks.signer_check(status, "signer"),
+        checks.timestamp_check(status.timestamp_validity),
+    ]
+    return lines, signer, moment or status.signer_reported_dt
+
+
+def _document_timestamp_lines(
+    reader: PdfFileReader, roots: list[x509.Certificate], dss: DocumentSecurityStore | None
+) -> list[Check]:
+    lines = []
+    for index, ts in enumerate(reader.embedded_timestamp_signatures, start=1):
+        try:
+            status = validate_pdf_timestamp(ts, validation_context=offline_context(roots, _doc_ts_time(ts), dss))
+            lines.append(checks.document_timestamp_check(index, status, None))
+        except Exception as e:  # a broken token is a verdict
+            lines.append(checks.document_timestamp_check(index, None, f"{type(e).__name__}: {e}"))
+    return lines
+
+
+def _doc_ts_time(ts: EmbeddedPdfSignature) -> datetime | None:
+    content = ts.signed_data["encap_content_info"]["content"]
+    return content.parsed["gen_time"].native
+
+
+def _extraction_line(path: Path, expected: str | None) -> tuple[Check, str | None]:
+    try:
+        data = embedded_extraction_bytes(path)
+        recorded = xmp_extraction_sha256(path)
+    except Exception as e:  # unreadable attachments are a defect of the document
+        return Check("extraction", False, "Không đọc được dữ liệu trích xuất", f"cannot read the embedded extraction ({e})"), None
+    embedded = hashlib.sha256(data).hexdigest() if data is not None else None
+    return checks.extraction_check(embedded, recorded, expected), embedded
+
+
+def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
+    try:
+        return DocumentSecurityStore.read_dss(reader)
+    except Exception:  # NoDSSFoundError, or a damaged DSS: verify as if absent
+        return None
+
+
+def _level(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, reader: PdfFileReader) -> str:
+    """The PAdES baseline level the document carries (B-B, B-T, B-LT, B-LTA)."""
+    if timestamp_time(sig) is None:
+        return "B-B"
+    if dss is None or not (dss.ocsps or dss.crls):
+        return "B-T"
+    return "B-LTA" if reader.embedded_timestamp_signatures else "B-LT"
+
+
+def _unreadable(sha256: str, detail: str) -> VerificationReport:
+    line = Check("readable", False, "Không đọc được tệp PDF (hỏng hoặc bị sửa)", f"the PDF cannot be read ({detail})")
+    return VerificationReport(Verdict.INVALID, (line,), sha256=sha256)
