@@ -1,0 +1,93 @@
+"""The audit chain: intact it verifies; a deleted, reordered or edited entry is detected and located."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from storage import Storage
+from storage.audit import AuditLog
+from storage.schema import audit_entries
+from tests.fixtures_storage import MakeDocument, store
+
+
+@pytest.fixture
+def log(storage: Storage) -> AuditLog:
+    """Six entries: portal reads, a reuse, a review, with a signed-off checkpoint after the fifth."""
+    audit = storage.audit
+    for n in range(1, 7):
+        audit.append(f"portal-{n % 2}", "portal", "read", f"doc-{n}", "thủ tục 1.001", {"request": f"R{n}"})
+        if n == 5:
+            audit.checkpoint()
+    return audit
+
+
+def _exec(audit: AuditLog, statement: sa.Executable) -> None:
+    with audit.engine.begin() as conn:
+        conn.execute(statement)
+
+
+def test_intact_chain_verifies(log: AuditLog) -> None:
+    result = log.verify()
+    assert result.ok, result.describe()
+    assert (result.entries, result.checkpoints) == (6, 1)
+    assert "toàn vẹn" in result.describe() and "intact" in result.describe()
+
+
+def test_deleted_entry_is_located(log: AuditLog) -> None:
+    _exec(log, audit_entries.delete().where(audit_entries.c.seq == 3))
+    result = log.verify()
+    assert not result.ok
+    assert (result.bad_seq, result.problem) == (3, "missing")
+    assert "3" in result.describe()
+
+
+def test_renumbered_deletion_is_located(log: AuditLog) -> None:
+    """Deleting entry 3 and renumbering the rest hides the gap; the hash link still breaks at 3."""
+    _exec(log, audit_entries.delete().where(audit_entries.c.seq == 3))
+    for seq in range(4, 7):
+        _exec(log, audit_entries.update().where(audit_entries.c.seq == seq).values(seq=seq - 1))
+    result = log.verify()
+    assert (result.ok, result.bad_seq, result.problem) == (False, 3, "broken_link")
+
+
+def test_reordered_entries_are_located(log: AuditLog) -> None:
+    _exec(log, audit_entries.update().where(audit_entries.c.seq == 2).values(seq=100))
+    _exec(log, audit_entries.update().where(audit_entries.c.seq == 4).values(seq=2))
+    _exec(log, audit_entries.update().where(audit_entries.c.seq == 100).values(seq=4))
+    result = log.verify()
+    assert (result.ok, result.bad_seq, result.problem) == (False, 2, "broken_link")
+
+
+def test_edited_entry_is_located(log: AuditLog) -> None:
+    _exec(log, audit_entries.update().where(audit_entries.c.seq == 4).values(purpose="không có lý do"))
+    result = log.verify()
+    assert (result.ok, result.bad_seq, result.problem) == (False, 4, "edited")
+    assert "sửa" in result.describe() and "edited" in result.describe()
+
+
+def test_deleted_tail_is_caught_by_checkpoint(log: AuditLog) -> None:
+    _exec(log, audit_entries.delete().where(audit_entries.c.seq >= 5))
+    result = log.verify()
+    assert (result.ok, result.bad_seq, result.problem) == (False, 5, "tail_missing")
+
+
+def test_rewritten_chain_is_caught_by_checkpoint(log: AuditLog) -> None:
+    """An attacker with database access rebuilds a consistent chain without entry 2: only the locked checkpoint knows."""
+    with log.engine.connect() as conn:
+        rows = [dict(r) for r in conn.execute(sa.select(audit_entries).order_by(audit_entries.c.seq)).mappings()]
+    _exec(log, audit_entries.delete())
+    for row in rows:
+        if row["seq"] != 2:
+            log.append(row["actor"], row["role"], row["action"], row["document_id"], row["purpose"])
+    result = log.verify()
+    assert (result.ok, result.bad_seq, result.problem) == (False, 5, "rewritten")
+
+
+def test_owner_sees_accesses_to_own_documents(storage: Storage, make_document: MakeDocument) -> None:
+    doc = store(storage, make_document("owner-log"))
+    storage.audit.append("cong-dvc", "portal", "reuse", doc.id, "đăng ký thường trú")
+    storage.audit.append("cong-dvc", "portal", "read", "someone-else", "khác")
+    (entry,) = storage.audit.entries_for_owner("079301234567")
+    assert (entry.actor, entry.action, entry.document_id, entry.purpose) == ("cong-dvc", "reuse", doc.id, "đăng ký thường trú")
+    assert storage.audit.entries_for_owner("001099012345") == []
