@@ -1,0 +1,80 @@
+"""The FastAPI application: routers, middleware, and the one error handler.
+
+Every ``SohoaError`` becomes its ``http_status`` with the bilingual JSON of
+``SohoaError.to_json()``; nothing else is translated here. CORS is closed unless
+``settings.api_cors_origins`` lists origins. Request bodies are capped at
+``settings.api_max_upload_bytes``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+
+from sohoa.errors import SohoaError
+from sohoa.logs import get_logger
+from sohoa.settings import Settings
+
+from api import routes_admin, routes_auditor, routes_portal, routes_staff
+from api.deps import Services
+from api.limits import AccessLogMiddleware, BodyLimitMiddleware
+from api.schemas import ErrorBody
+
+log = get_logger(__name__)
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (401, 403, 404, 409, 413, 422, 429, 503)
+}
+
+
+async def _sohoa_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, SohoaError)
+    if exc.http_status >= 500:
+        log.error("request_failed", code=exc.code, error=exc.message)
+    headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+    return JSONResponse(exc.to_json(), status_code=exc.http_status, headers=headers)
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The sohoa HTTP service: portal, auditor, staff and admin routes plus the review UI."""
+    services = Services(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        services.close()
+
+    app = FastAPI(
+        title="sohoa",
+        version="1",
+        description="Tài liệu hành chính đã ký số: tra cứu, tái sử dụng, kiểm tra / signed administrative documents",
+        lifespan=lifespan,
+        responses=ERROR_RESPONSES,
+    )
+    app.state.services = services
+    app.add_exception_handler(SohoaError, _sohoa_error)
+    for module in (routes_admin, routes_portal, routes_auditor, routes_staff):
+        app.include_router(module.router)
+    _add_ui(app)
+    app.add_middleware(BodyLimitMiddleware, limit=settings.api_max_upload_bytes)
+    if settings.api_cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.api_cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Authorization", "X-API-Key", "Content-Type"],
+        )
+    app.add_middleware(AccessLogMiddleware)
+    return app
+
+
+def _add_ui(app: FastAPI) -> None:
+    """The staff review UI, when its module is present (imported late: it pulls in Jinja2)."""
+    from api import ui
+
+    ui.mount(app)

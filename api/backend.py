@@ -1,0 +1,107 @@
+"""The API's only contact with storage/ and signing/: one small function per need.
+
+Handlers never call the store directly, so the HTTP layer stays independent of
+how documents and the audit log are kept. Audit entries never carry a client's
+secret; owner IDs go to the audit log (it is the owner's access record) but
+never to the application log.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sohoa.model import DocType, StoredDocument, VerificationReport
+
+from api.deps import Services
+from api.security import Principal
+
+
+def get_document(svc: Services, document_id: str) -> StoredDocument:
+    return svc.store().catalog.get(document_id)  # type: ignore[no-any-return]
+
+
+def find_documents(
+    svc: Services,
+    owner_id: str,
+    doc_type: DocType | None,
+    valid_on: date | None,
+    procedure: str | None,
+    limit: int,
+    offset: int,
+) -> list[StoredDocument]:
+    """Active documents of ``owner_id``, newest signature first."""
+    return svc.store().catalog.find(  # type: ignore[no-any-return]
+        owner_id, doc_type=doc_type, valid_on=valid_on, procedure=procedure, limit=limit, offset=offset
+    )
+
+
+def audit(
+    svc: Services, principal: Principal, action: str, *, purpose: str, document_id: str | None = None, **detail: Any
+) -> None:
+    """Append one entry to the hash-chained audit log (who, what, whose, why) before answering."""
+    svc.store().audit.append(
+        principal.client_id,
+        principal.role.value,
+        action,
+        document_id,
+        purpose,
+        {k: v for k, v in detail.items() if v is not None} or None,
+    )
+
+
+def access_log(svc: Services, owner_id: str) -> list[dict[str, Any]]:
+    """Accesses to the owner's documents, newest first."""
+    return [e.to_json() for e in svc.store().audit.entries_for_owner(owner_id)]
+
+
+def presigned_pdf_url(svc: Services, document_id: str) -> str:
+    return svc.store().presigned_url(document_id)  # type: ignore[no-any-return]
+
+
+def pdf_bytes(svc: Services, document_id: str) -> bytes:
+    """The stored signed PDF, read back and checked against its recorded hash by storage."""
+    return svc.store().signed_pdf_bytes(document_id)  # type: ignore[no-any-return]
+
+
+def verify_bytes(svc: Services, data: bytes, expected_extraction_sha256: str | None = None) -> VerificationReport:
+    """Verify a PDF given as bytes (an upload, or a stored document read back)."""
+    from signing import verify_pdf
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-verify-") as tmp:
+        path = Path(tmp) / "document.pdf"
+        path.write_bytes(data)
+        return verify_pdf(path, svc.settings, expected_extraction_sha256)
+
+
+def audit_proof(svc: Services, doc: StoredDocument) -> dict[str, Any]:
+    """The audit entries of one document with their chain links, and the whole chain's verification."""
+    log = svc.store().audit
+    entries = [
+        {**e.to_json(), "detail": e.detail, "prev_hash": e.prev_hash, "hash": e.hash}
+        for e in (log.entries_for_owner(doc.owner_id) if doc.owner_id else [])
+        if e.document_id == doc.id
+    ]
+    check = log.verify()
+    seq, head = log.head()
+    return {
+        "document_id": doc.id,
+        "entries": entries,
+        "chain": {"ok": check.ok, "entries": check.entries, "checkpoints": check.checkpoints,
+                  "bad_seq": check.bad_seq, "problem": check.problem, "description": check.describe()},
+        "head": {"seq": seq, "hash": head},
+        "hash_rule": "sha256(canonical JSON of seq, at, actor, role, action, document_id, purpose, detail, prev))",
+    }
+
+
+def trust_anchors(svc: Services) -> list[tuple[str, bytes]]:
+    """(file name, PEM) of every trust anchor verification uses (configured, or the development root)."""
+    from asn1crypto import pem
+    from signing.trust import trust_roots
+
+    return [
+        (f"anchor-{i}.pem", pem.armor("CERTIFICATE", cert.dump()))
+        for i, cert in enumerate(trust_roots(svc.settings), start=1)
+    ]

@@ -1,0 +1,132 @@
+"""Portal routes: query an owner's signed documents, fetch one, reuse it, read the access log.
+
+Every read and every reuse names its purpose and is written to the audit log
+before the answer leaves. A portal sees only active (valid, signed) documents
+and acts only for its own agency's procedures.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path, Query, Request, status
+from fastapi.responses import RedirectResponse
+
+from sohoa.errors import NotFoundError
+from sohoa.model import DocType, DocumentStatus, StoredDocument
+
+from api import backend
+from api.deps import Services, require, services
+from api.schemas import AccessLog, DocumentOut, DocumentPage, ReuseRequest, document_out
+from api.security import Principal, Role, Scope
+
+router = APIRouter(prefix="/v1", tags=["portal"])
+
+Reader = Annotated[Principal, Depends(require(Scope.DOCUMENTS_READ))]
+Purpose = Annotated[str, Query(min_length=3, max_length=500, description="why this read is needed (audited)")]
+Procedure = Annotated[
+    str | None, Query(min_length=1, max_length=100, description="procedure code; required for portals")
+]
+DocumentId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
+
+
+def _visible(svc: Services, principal: Principal, document_id: str) -> StoredDocument:
+    """The document, if this caller may see it: portals see active documents only."""
+    doc = backend.get_document(svc, document_id)
+    if principal.role is Role.PORTAL and doc.status is not DocumentStatus.ACTIVE:
+        raise NotFoundError("Không tìm thấy tài liệu", "Document not found", detail=document_id)
+    return doc
+
+
+@router.get("/documents", response_model=DocumentPage)
+def find_documents(
+    request: Request,
+    principal: Reader,
+    owner_id: Annotated[str, Query(min_length=1, max_length=32, description="citizen ID or enterprise code")],
+    purpose: Purpose,
+    type: Annotated[DocType | None, Query()] = None,  # noqa: A002 - the public parameter name
+    valid_on: Annotated[date | None, Query()] = None,
+    procedure: Procedure = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> DocumentPage:
+    """The owner's valid, signed documents with their approved fields and signature summary."""
+    principal.require_procedure(procedure)
+    svc = services(request)
+    docs = backend.find_documents(svc, owner_id, type, valid_on, procedure, limit + 1, offset)
+    backend.audit(svc, principal, "find", owner_id=owner_id, purpose=purpose, procedure=procedure)
+    more = len(docs) > limit
+    return DocumentPage(
+        documents=[document_out(d) for d in docs[:limit]],
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if more else None,
+    )
+
+
+@router.get("/documents/{document_id}", response_model=DocumentOut)
+def get_document(
+    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, procedure: Procedure = None
+) -> DocumentOut:
+    principal.require_procedure(procedure)
+    svc = services(request)
+    doc = _visible(svc, principal, document_id)
+    backend.audit(svc, principal, "read", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose, procedure=procedure)
+    return document_out(doc)
+
+
+@router.get(
+    "/documents/{document_id}/pdf",
+    status_code=status.HTTP_307_TEMPORARY_REDIRECT,
+    response_class=RedirectResponse,
+    responses={307: {"description": "redirect to a short-lived presigned URL of the signed PDF"}},
+)
+def get_pdf(
+    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, procedure: Procedure = None
+) -> RedirectResponse:
+    """The signed PDF, as a redirect to a presigned URL valid ``settings.presign_seconds``."""
+    principal.require_procedure(procedure)
+    svc = services(request)
+    doc = _visible(svc, principal, document_id)
+    backend.audit(svc, principal, "download", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose, procedure=procedure)
+    return RedirectResponse(backend.presigned_pdf_url(svc, doc.id), status_code=status.HTTP_307_TEMPORARY_REDIRECT)
+
+
+@router.post("/documents/{document_id}/reuse", response_model=DocumentOut)
+def reuse_document(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Scope.DOCUMENTS_REUSE))],
+    document_id: DocumentId,
+    body: ReuseRequest,
+) -> DocumentOut:
+    """Record that ``body.procedure`` reused this document at the citizen's request (once-only)."""
+    principal.require_procedure(body.procedure)
+    svc = services(request)
+    doc = _visible(svc, principal, document_id)
+    backend.audit(
+        svc,
+        principal,
+        "reuse",
+        document_id=doc.id,
+        owner_id=doc.owner_id,
+        purpose=body.purpose,
+        procedure=body.procedure,
+        dossier_code=body.dossier_code,
+        request_reference=body.request_reference,
+    )
+    return document_out(doc)
+
+
+@router.get("/owners/{owner_id}/access-log", response_model=AccessLog)
+def access_log(
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Scope.ACCESS_LOG_READ))],
+    owner_id: Annotated[str, Path(min_length=1, max_length=32)],
+    purpose: Purpose,
+) -> AccessLog:
+    """Who read or reused this owner's documents, when and why (for the citizen-facing portal)."""
+    svc = services(request)
+    entries = backend.access_log(svc, owner_id)
+    backend.audit(svc, principal, "access_log", owner_id=owner_id, purpose=purpose)
+    return AccessLog(owner_id=owner_id, entries=entries)
