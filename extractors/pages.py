@@ -98,7 +98,7 @@ def _pdf_job(path: Path, number: int, page: pikepdf.Page, plumbed: pdfplumber.pa
 
 def _embedded_image(page: pikepdf.Page, settings: Settings, prefix: Path, name: str) -> tuple[Path, int] | None:
     """The page's single full-page image extracted as stored, with its dpi; None to render instead."""
-    images = list(page.images.values())
+    images = list(page.get_images().values())
     if len(images) != 1:
         return None
     image = pikepdf.PdfImage(images[0])

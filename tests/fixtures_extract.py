@@ -1,1 +1,137 @@
-"""Session fixtures of the extract tests (registered in conftest.py)."""
+"""Session fixtures of the extract tests (registered in conftest.py): generated scans and PDFs.
+
+Inputs are generated, not committed: a short Vietnamese text block rendered
+with DejaVu Sans at 300 dpi (small, so a Tesseract pass takes about a second),
+turned or skewed as a scanner would, wrapped into TIFF/PDF containers, and a
+born-digital PDF with a real embedded font and ToUnicode map (pyHanko stamp).
+The helpers are plain functions so field-extraction tests can render their own
+text (``render_lines``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from pathlib import Path
+
+import cv2
+import img2pdf
+import numpy as np
+import pikepdf
+import pytest
+from PIL import Image, ImageDraw, ImageFont
+
+from sohoa.settings import Settings, load_settings
+
+FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+DPI = 300
+VN_LINES: tuple[str, ...] = (
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Ủy ban nhân dân phường Bến Nghé, quận Một",
+    "Giấy xác nhận thông tin về cư trú số 1234",
+    "Người đề nghị: Nguyễn Thị Phương Thảo",
+)
+BORN_DIGITAL_LINES: tuple[str, ...] = (
+    "Giấy chứng nhận đăng ký doanh nghiệp",
+    "Tên công ty: Công ty TNHH Dịch vụ Sông Hồng",
+    "Mã số doanh nghiệp: 0101234567",
+    "Địa chỉ trụ sở chính: số 12 phố Hàng Bài, Hà Nội",
+)
+
+
+def render_lines(lines: Sequence[str], *, size_px: int = 50, margin: int = 80) -> np.ndarray:
+    """Black text on white paper, one line per entry (greyscale array at 300 dpi: 50 px ≈ 12 pt)."""
+    font = ImageFont.truetype(str(FONT), size_px)
+    pitch = int(size_px * 1.5)
+    width = max(int(font.getlength(line)) for line in lines) + 2 * margin
+    page = Image.new("L", (width, pitch * len(lines) + 2 * margin), 255)
+    draw = ImageDraw.Draw(page)
+    for i, line in enumerate(lines):
+        draw.text((margin, margin + i * pitch), line, font=font, fill=0)
+    return np.asarray(page)
+
+
+def skew(image: np.ndarray, degrees: float) -> np.ndarray:
+    """The image rotated counter-clockwise by ``degrees`` on an enlarged white canvas (nothing cut)."""
+    h, w = image.shape
+    matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+    cos, sin = abs(matrix[0, 0]), abs(matrix[0, 1])
+    nw, nh = int(h * sin + w * cos), int(h * cos + w * sin)
+    matrix[0, 2] += nw / 2 - w / 2
+    matrix[1, 2] += nh / 2 - h / 2
+    return cv2.warpAffine(image, matrix, (nw, nh), flags=cv2.INTER_CUBIC, borderValue=255)
+
+
+def save_image(image: np.ndarray, path: Path, dpi: int = DPI) -> Path:
+    """Write an image file (format from the suffix) declaring ``dpi``."""
+    Image.fromarray(image).save(path, dpi=(dpi, dpi))
+    return path
+
+
+def save_tiff_pages(images: Sequence[np.ndarray], path: Path, dpi: int = DPI) -> Path:
+    """A multi-page TIFF (one frame per image), lossless."""
+    frames = [Image.fromarray(a) for a in images]
+    frames[0].save(path, save_all=True, append_images=frames[1:], dpi=(dpi, dpi), compression="tiff_deflate")
+    return path
+
+
+def scanned_pdf(image: np.ndarray, path: Path, dpi: int = DPI) -> Path:
+    """An image-only PDF as scanners deliver it (img2pdf: the PNG embedded losslessly)."""
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG", dpi=(dpi, dpi))
+    path.write_bytes(img2pdf.convert(buf.getvalue()))
+    return path
+
+
+def born_digital_pdf(lines: Sequence[str], path: Path) -> Path:
+    """A one-page A4 PDF whose text is real text (embedded DejaVu Sans with a ToUnicode map)."""
+    from pyhanko import stamp
+    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.text import TextBoxStyle
+
+    blank = io.BytesIO()
+    with pikepdf.new() as pdf:
+        pdf.add_blank_page(page_size=(595, 842))
+        pdf.save(blank)
+    writer = IncrementalPdfFileWriter(blank)
+    style = stamp.TextStampStyle(
+        stamp_text="\n".join(lines),
+        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(FONT)), font_size=11),
+        border_width=0,
+        background=None,
+    )
+    stamp.TextStamp(writer, style).apply(0, 50, 600)
+    out = io.BytesIO()
+    writer.write(out)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def concat_pdfs(parts: Sequence[Path], path: Path) -> Path:
+    """One PDF with the pages of ``parts`` in order (a mixed born-digital + scanned file)."""
+    with pikepdf.new() as merged:
+        for part in parts:
+            with pikepdf.open(part) as src:
+                merged.pages.extend(src.pages)
+        merged.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def ocr_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings for OCR tests: two workers, everything else default, var/ in a temp folder."""
+    return load_settings(workers=2, var_dir=tmp_path_factory.mktemp("ocr-var"))
+
+
+@pytest.fixture(scope="session")
+def vn_block() -> np.ndarray:
+    """The upright Vietnamese text block (``VN_LINES``) at 300 dpi."""
+    return render_lines(VN_LINES)
+
+
+@pytest.fixture(scope="session")
+def scans_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A session folder for generated input files."""
+    return tmp_path_factory.mktemp("scans")
