@@ -89,7 +89,10 @@ class Storage:
         )
 
     def _write_manifest(self, manifest: mf.Manifest, mode: str, days: int) -> mf.Manifest:
-        """Signature then manifest, both create-only; if the manifest exists, the stored one wins."""
+        """Signature, then the manifest (create-only); if the manifest exists already, the stored one wins.
+
+        The signature goes first so a manifest is never without one; a crash
+        in between leaves a signature that the retry simply replaces."""
         key = manifest.document.manifest_key
         if self.objects.stored_sha256(self._docs, key) is not None:
             return consistency.read_manifest(self.objects, self._docs, key, self.signer)
@@ -97,7 +100,7 @@ class Storage:
         try:
             if self.signer is not None:
                 self.objects.put_bytes(self._docs, key + mf.SIGNATURE_SUFFIX, self.signer.sign(body), mode=mode,
-                                       days=days, content_type="application/pkcs7-signature", create_only=True)
+                                       days=days, content_type="application/pkcs7-signature")
             self.objects.put_verified(self._docs, key, body, mode=mode, days=days, content_type="application/json",
                                       create_only=True)
         except ConflictError:  # a concurrent writer of the same scan got there first
