@@ -1,0 +1,42 @@
+"""Classification and field extraction: every field with a value, a confidence, a source, and evidence.
+
+``extract`` classifies the OCR result (keywords, manifest hint), runs the type's module
+(``types/``: labels, QR, MRZ, layout), validates and cross-checks, and decides whether the
+document may be auto-approved. Every field of the type appears in the result; one not found
+has a null value. Nothing here raises for bad content: doubts become warnings and review.
+"""
+
+from __future__ import annotations
+
+from extractors.fields.anchors import lines_of
+from extractors.fields.classify import classify
+from extractors.fields.decide import decide, reasons
+from extractors.fields.reader import Document, empty_field
+from extractors.fields.types import registry
+from sohoa.model import DocType, DocumentMeta, Extraction, OcrResult
+from sohoa.settings import Settings
+
+__all__ = ["extract", "extract_as"]
+
+
+def extract(result: OcrResult, settings: Settings, meta: DocumentMeta | None = None) -> Extraction:
+    """Classify ``result`` and extract its fields; the decision says whether a human must look."""
+    doc = Document(result, lines_of(result), settings)
+    kind = classify(doc.text, meta.doc_type_hint if meta else None)
+    return _extract(doc, kind.doc_type, kind.confidence, kind.warnings)
+
+
+def extract_as(result: OcrResult, settings: Settings, doc_type: DocType) -> Extraction:
+    """Extract as a type a reviewer has chosen (type certain by decision, not by classification)."""
+    return _extract(Document(result, lines_of(result), settings), doc_type, 1.0, ())
+
+
+def _extract(doc: Document, doc_type: DocType, type_confidence: float, warnings: tuple[str, ...]) -> Extraction:
+    extractor = registry()[doc_type]
+    found = extractor.extract(doc)
+    fields = {name: found.fields.get(name) or empty_field(name) for name in extractor.schema.names}
+    if doc_type is DocType.OTHER:
+        warnings = (*warnings, "doc_type: không nhận ra loại tài liệu / unrecognised document type")
+    why = [*warnings, *reasons(extractor.schema, fields, found.problems, type_confidence,
+                               doc.settings.auto_approve_min_confidence)]
+    return Extraction(doc_type, decide(why), fields, tuple(why), type_confidence)

@@ -1,0 +1,62 @@
+"""Which document type is this? Weighted keywords per type, matched fuzzily on folded text.
+
+Every type module declares its keywords in its schema. The score of a type is the sum of the
+weights of its keywords found; the confidence is how far the winner stands above the runner-up.
+A manifest hint decides only between close candidates, and a contradicted hint is reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from extractors.fields.normalise import fold
+from extractors.fields.types import registry
+from sohoa.model import DocType
+
+KEYWORD_MIN_SCORE = 85.0
+MIN_WINNING_SCORE = 3.0  # below this nothing is recognised: ``other``
+
+
+@dataclass(frozen=True)
+class Classification:
+    doc_type: DocType
+    confidence: float
+    scores: dict[DocType, float]
+    warnings: tuple[str, ...] = ()
+
+
+def score_types(text: str) -> dict[DocType, float]:
+    """Sum of keyword weights found in ``text`` (folded, per line so a keyword cannot span lines)."""
+    lines = [fold(line) for line in text.splitlines() if line.strip()]
+    scores: dict[DocType, float] = {}
+    for doc_type, extractor in registry().items():
+        total = 0.0
+        for keyword, weight in extractor.schema.keywords:
+            needle = fold(keyword)
+            if any(fuzz.partial_ratio(needle, line, score_cutoff=KEYWORD_MIN_SCORE) for line in lines):
+                total += weight
+        scores[doc_type] = total
+    return scores
+
+
+def classify(text: str, hint: DocType | None = None) -> Classification:
+    """The most likely type; ``other`` when no type scores enough."""
+    scores = score_types(text)
+    ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
+    (best, top), second = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
+    if top < MIN_WINNING_SCORE:
+        best, confidence = DocType.OTHER, (0.5 if top > 0 else 0.95)
+    else:
+        confidence = min(1.0, (top - second) / top + 0.5 * (top >= 2 * second))
+    return _with_hint(Classification(best, round(confidence, 4), scores), hint)
+
+
+def _with_hint(result: Classification, hint: DocType | None) -> Classification:
+    if hint is None or hint == result.doc_type:
+        return result
+    if result.confidence < 0.5:
+        return Classification(hint, 0.5, result.scores, ("loại theo hồ sơ khai báo / type taken from the manifest hint",))
+    warning = f"loại tài liệu khác khai báo ({hint.value}) / document type differs from the manifest hint ({hint.value})"
+    return Classification(result.doc_type, min(result.confidence, 0.5), result.scores, (warning,))

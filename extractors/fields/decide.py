@@ -1,0 +1,37 @@
+"""The approval decision: ``auto_approved`` only when nothing gives a reason to doubt.
+
+A wrong value that is auto-approved is the worst defect this product can have, so the rule
+is conservative: the type must be certain, every required field present, no field may carry
+a problem (invalid, disagreeing sources, inconsistent dates), and every field with a value
+must be verified by an independent source or check digit, or read with high confidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from extractors.fields.schema import DocSchema
+from sohoa.model import Decision, Field
+
+TYPE_CERTAIN = 0.9
+
+
+def reasons(schema: DocSchema, fields: Mapping[str, Field], problems: Mapping[str, list[str]],
+            type_confidence: float, min_confidence: float) -> list[str]:
+    """Every reason the document needs a human, in field order; empty means approvable."""
+    out: list[str] = []
+    if type_confidence < TYPE_CERTAIN:
+        out.append(f"doc_type: loại tài liệu chưa chắc chắn / document type uncertain ({type_confidence:.2f})")
+    for spec in schema.fields:
+        field = fields[spec.name]
+        out.extend(f"{spec.name}: {p}" for p in problems.get(spec.name, []))
+        if field.value is None:
+            if spec.required:
+                out.append(f"{spec.name}: không tìm thấy / not found")
+        elif not field.verified and field.confidence < min_confidence:
+            out.append(f"{spec.name}: độ tin cậy thấp / low confidence ({field.confidence:.2f})")
+    return out
+
+
+def decide(found_reasons: list[str]) -> Decision:
+    return Decision.NEEDS_REVIEW if found_reasons else Decision.AUTO_APPROVED

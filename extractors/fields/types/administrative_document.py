@@ -1,0 +1,149 @@
+"""Administrative documents (Decree 30/2020): read by the fixed layout, not by labels.
+
+Letterhead body top left, ``Số: 05/QĐ-UBND`` under it, the place-date line top right, the
+type in capitals and the summary centred below, the signer block bottom right
+(``KT. CHỦ TỊCH`` / ``PHÓ CHỦ TỊCH`` / signature / name).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from extractors.fields import anchors, layout
+from extractors.fields.anchors import Span, TextLine
+from extractors.fields.normalise import clean_text, fold, parse_date
+from extractors.fields.reader import Document, Findings, to_field
+from extractors.fields.schema import DocSchema, FieldSpec, Kind
+from sohoa.model import DocType, Field
+
+SCHEMA = DocSchema(
+    DocType.ADMINISTRATIVE_DOCUMENT,
+    fields=(
+        FieldSpec("issuing_agency"), FieldSpec("document_number"), FieldSpec("document_type"),
+        FieldSpec("issue_place"), FieldSpec("issue_date", kind=Kind.DATE), FieldSpec("summary"),
+        FieldSpec("signer_name"), FieldSpec("signer_title"),
+    ),
+    keywords=(("cộng hòa xã hội chủ nghĩa việt nam", 1.5), ("độc lập - tự do - hạnh phúc", 1.5), ("nơi nhận", 2.0),
+              ("căn cứ", 1.0), ("lưu: vt", 1.5), ("tm. ủy ban nhân dân", 1.0), ("về việc", 1.0)),
+)
+DOCUMENT_TYPES = ("Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định", "Thông cáo", "Thông báo",
+                  "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án", "Đề án", "Dự án", "Báo cáo", "Biên bản",
+                  "Tờ trình", "Hợp đồng", "Công điện", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
+                  "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Công văn")
+TITLES = {fold(t): t for t in ("Chủ tịch", "Phó Chủ tịch", "Giám đốc", "Phó Giám đốc", "Chánh Văn phòng",
+                               "Phó Chánh Văn phòng", "Trưởng phòng", "Phó Trưởng phòng", "Bộ trưởng", "Thứ trưởng",
+                               "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra")}
+_NUMBER = re.compile(r"\bs[oô]\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*\d", re.IGNORECASE)
+_AUTHORITY = re.compile(r"^(tm|kt|q|tl|tuq)\s*\.\s*", re.IGNORECASE)
+
+
+def _set(found: Findings, name: str, value: str | None, span: Span | None) -> None:
+    if span is None:
+        return
+    found.fields[name] = Field(name, value, span.confidence if value else 0.0, span.source, page=span.page,
+                               bbox=span.bbox)
+    if value is None:
+        found.flag(name, "không đọc được", "unreadable value")
+
+
+def number_line(doc: Document, found: Findings) -> TextLine | None:
+    """``Số: 05/QĐ-UBND`` → ``05/QĐ-UBND`` (spaces OCR inserted around ``/`` and ``-`` removed)."""
+    for line in doc.lines:
+        match = _NUMBER.search(line.text)
+        if match and "/" in match.group(1):
+            value = re.sub(r"\s+", "", match.group(1)).strip(".,;")
+            _set(found, "document_number", value, anchors.span_of(line, match.start(1), match.end(1)))
+            return line
+    return None
+
+
+def date_line(doc: Document, found: Findings) -> TextLine | None:
+    """``Hà Nội, ngày 05 tháng 01 năm 2020`` → issue place and ISO date."""
+    for line in doc.lines:
+        match = _DATE_LINE.match(line.folded)
+        if match and "thang" in line.folded and "nam" in line.folded:
+            span = layout.whole(line)
+            when = parse_date(line.text)
+            _set(found, "issue_date", when.isoformat() if when else None, span)
+            _set(found, "issue_place", clean_text(line.text[: match.end(1)]), span)
+            return line
+    return None
+
+
+def type_and_summary(doc: Document, found: Findings, after_row: int) -> None:
+    """The capitals title naming the type, then the centred summary lines; a letter has ``V/v`` instead."""
+    lines = [l for l in doc.lines if l.page == 1 and l.row > after_row]
+    for index, line in enumerate(lines):
+        if line.folded.lstrip().startswith("v/v"):
+            _set(found, "document_type", "Công văn", layout.whole(line))
+            _set(found, "summary", clean_text(line.text.split(" ", 1)[1] if " " in line.text else ""),
+                 anchors.join_spans([layout.whole(l) for l in [line, *_wrapped(lines, index)]]))
+            found.fields["summary"] = _strip_vv(found.fields["summary"])
+            return
+        kind = next((t for t in DOCUMENT_TYPES if fold(t) == line.folded.strip()), None)
+        if kind is not None and layout.is_caps(line.text):
+            _set(found, "document_type", kind, layout.whole(line))
+            body = _wrapped(lines, index)
+            if body:
+                span = anchors.join_spans([layout.whole(l) for l in body])
+                _set(found, "summary", clean_text(span.text), span)
+            return
+
+
+def _strip_vv(field: Field) -> Field:
+    text = re.sub(r"^\s*V\s*/\s*v\.?\s*", "", str(field.value or ""), flags=re.IGNORECASE)
+    return Field(field.name, clean_text(text), field.confidence, field.source, page=field.page, bbox=field.bbox)
+
+
+def _wrapped(lines: list[TextLine], index: int) -> list[TextLine]:
+    """Centred lines right below ``lines[index]`` forming one paragraph (the summary)."""
+    out: list[TextLine] = []
+    last = lines[index]
+    for line in lines[index + 1 : index + 5]:
+        gap = line.bbox[1] - last.bbox[3]
+        if gap > 1.6 * last.height or line.folded.startswith(("can cu", "kinh gui")) or layout.is_rule(line):
+            break
+        if out and layout.is_caps(line.text):
+            break
+        out.append(line)
+        last = line
+    return out
+
+
+def signer(doc: Document, found: Findings) -> None:
+    """Bottom-right block of the last page: the last capitals line is the title, the last line the name."""
+    page = max(l.page for l in doc.lines)
+    start = max((l.row for l in doc.lines if l.page == page and l.folded.startswith("noi nhan")), default=-1)
+    block = [l for l in layout.right_block(doc, start - 1, page) if not l.folded.startswith("noi nhan")]
+    caps = [l for l in block if layout.is_caps(l.text)]
+    if not caps:
+        return
+    title_line = caps[-1]
+    title = _AUTHORITY.sub("", clean_text(title_line.text) or "")
+    _set(found, "signer_title", TITLES.get(fold(title), title.capitalize() if title else None), layout.whole(title_line))
+    names = [l for l in block if l.row > title_line.row and not layout.is_caps(l.text)]
+    if names:
+        _set(found, "signer_name", clean_text(names[-1].text), layout.whole(names[-1]))
+
+
+@dataclass(frozen=True)
+class AdministrativeDocumentExtractor:
+    schema: DocSchema = SCHEMA
+
+    def extract(self, doc: Document) -> Findings:
+        found = Findings()
+        number = number_line(doc, found)
+        dated = date_line(doc, found)
+        rows = [l.row for l in (number, dated) if l is not None]
+        top = min(rows) if rows else 10**6
+        agency = layout.left_header(doc, top)
+        if agency is not None:
+            found.fields["issuing_agency"] = to_field(SCHEMA.spec("issuing_agency"), agency, found)
+        type_and_summary(doc, found, max(rows) if rows else -1)
+        signer(doc, found)
+        return found
+
+
+EXTRACTOR = AdministrativeDocumentExtractor()
