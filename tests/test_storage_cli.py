@@ -1,0 +1,40 @@
+"""The storage commands of the ``sohoa`` CLI against the real MinIO and a SQLite catalog."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from storage import Storage
+from tests.fixtures_storage import MakeDocument, store
+
+
+def _sohoa(storage: Storage, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """Run ``sohoa`` with every setting of the test's storage passed as SOHOA_* variables."""
+    env = {**os.environ}
+    for name, value in storage.settings.model_dump(mode="json").items():
+        if value is not None and not isinstance(value, (list, dict)):
+            env[f"SOHOA_{name.upper()}"] = str(value)
+    env["SOHOA_S3_SECRET_KEY"] = storage.settings.s3_secret_key.get_secret_value()
+    return subprocess.run([sys.executable, "-m", "sohoa.cli", *args], capture_output=True, env=env, timeout=120, check=False)
+
+
+def test_find_get_and_audit_verify(object_storage: Storage, make_document: MakeDocument, tmp_path: Path) -> None:
+    prepared = make_document("cli-scan")
+    doc = store(object_storage, prepared)
+    found = _sohoa(object_storage, "find", "--owner", "079301234567", "--type", "cccd_front", "--json")
+    assert found.returncode == 0, found.stderr
+    assert [d["id"] for d in json.loads(found.stdout)["documents"]] == [doc.id]
+    out = tmp_path / "got.pdf"
+    got = _sohoa(object_storage, "get", doc.id, "-o", str(out))
+    assert got.returncode == 0, got.stderr
+    assert out.read_bytes() == prepared.signed.pdf_path.read_bytes()
+    assert _sohoa(object_storage, "get", "no-such-id").returncode == 4
+    assert _sohoa(object_storage, "find", "--owner", "079301234567", "--type", "passport").returncode == 2
+    verified = _sohoa(object_storage, "audit", "verify")
+    assert verified.returncode == 0, verified.stderr
+    assert "2 entries" in verified.stdout.decode()
+    assert [e.action for e in object_storage.audit.entries_for_owner("079301234567")] == ["get", "find"]
