@@ -125,7 +125,7 @@ def _rotate_ink(ink: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST)
 
 
-def find_page_quad(image: np.ndarray, min_area: float = 0.2, contrast: float = 40.0) -> np.ndarray | None:
+def find_page_quad(image: np.ndarray, min_area: float = 0.2, contrast: float = 60.0) -> np.ndarray | None:
     """Corners (tl, tr, br, bl; full-resolution pixels) of a bright page photographed on a darker background.
 
     None when the image is already a flat scan: no four-cornered bright region

@@ -63,6 +63,27 @@ def skew(image: np.ndarray, degrees: float) -> np.ndarray:
     return cv2.warpAffine(image, matrix, (nw, nh), flags=cv2.INTER_CUBIC, borderValue=255)
 
 
+def phone_photo(page: np.ndarray, *, background: int = 70, seed: int = 3) -> np.ndarray:
+    """The page as a phone would photograph it on a desk: a tilted quadrilateral on a dark background.
+
+    Corners move by up to 8 % of the page size, the desk is ``background`` grey
+    with noise, and the paper is slightly dimmed: what ``flatten_perspective`` must undo.
+    """
+    rng = np.random.default_rng(seed)
+    h, w = page.shape
+    pad = int(0.15 * max(h, w))
+    canvas_w, canvas_h = w + 2 * pad, h + 2 * pad
+    src = np.array([[0, 0], [w, 0], [w, h], [0, h]], dtype=np.float32)
+    jitter = rng.uniform(-0.08, 0.08, (4, 2)) * [w, h]
+    dst = (src + pad + jitter).astype(np.float32)
+    matrix = cv2.getPerspectiveTransform(src, dst)
+    paper = (page.astype(np.float32) * 0.92).astype(np.uint8)
+    warped = cv2.warpPerspective(paper, matrix, (canvas_w, canvas_h), flags=cv2.INTER_CUBIC, borderValue=0)
+    mask = cv2.warpPerspective(np.full_like(page, 255), matrix, (canvas_w, canvas_h), borderValue=0)
+    desk = np.clip(rng.normal(background, 8, (canvas_h, canvas_w)), 0, 255).astype(np.uint8)
+    return np.where(mask > 127, warped, desk)
+
+
 def save_image(image: np.ndarray, path: Path, dpi: int = DPI) -> Path:
     """Write an image file (format from the suffix) declaring ``dpi``."""
     Image.fromarray(image).save(path, dpi=(dpi, dpi))

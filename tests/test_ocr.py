@@ -19,6 +19,7 @@ from tests.fixtures_extract import (
     VN_LINES,
     born_digital_pdf,
     concat_pdfs,
+    phone_photo,
     save_image,
     save_tiff_pages,
     scanned_pdf,
@@ -154,6 +155,15 @@ def test_150_dpi_scan_is_upsampled(vn_block: np.ndarray, scans_dir: Path, ocr_se
     scan = save_image(low, scans_dir / "low.png", dpi=150)
     page = recognise_file(scan, ocr_settings, tmp_path).pages[0]
     assert "upsample" in page.page.steps and page.page.dpi == 300
+    assert cer(expected_text(), page.text) <= MAX_CER, page.text
+
+
+def test_phone_photo_is_flattened_and_read(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
+    photo = save_image(phone_photo(vn_block), scans_dir / "photo.jpg")
+    page = recognise_file(photo, ocr_settings, tmp_path).pages[0]
+    assert "perspective" in page.page.steps
+    aspect, original = page.page.width / page.page.height, vn_block.shape[1] / vn_block.shape[0]
+    assert abs(aspect / original - 1) < 0.2  # a flat rectangle again (perspective loses the exact ratio)
     assert cer(expected_text(), page.text) <= MAX_CER, page.text
 
 
