@@ -21,6 +21,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import urllib3.exceptions
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
@@ -30,12 +31,13 @@ from prefect.tasks import exponential_backoff
 from sohoa.errors import CatalogError, StorageError, TimestampError
 from sohoa.settings import Settings
 
-from flows import progress, steps
+from flows import progress, resources, steps
 from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover
 
 DOCUMENTS_IN_FLIGHT = 2  # one OCRing on every core, one signing/storing
 OCR_GATE = threading.BoundedSemaphore(1)
-TRANSIENT = (StorageError, CatalogError, TimestampError)
+# urllib3's connection errors: the S3 client's "server unreachable", which storage does not translate yet
+TRANSIENT = (StorageError, CatalogError, TimestampError, urllib3.exceptions.HTTPError)
 RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s (±20 %): rides out a MinIO or database restart
 
 
@@ -86,7 +88,10 @@ def ingest_batch(directory: Path, manifest: Path | None, settings: Settings, bat
     batch_id = batch_id or uuid.uuid4().hex[:12]
     items = discover(directory, manifest)
     futures = {ingest_document_task.submit(item, batch_id, settings): item for item in items}
-    outcomes = _collect(futures, batch_id)
+    try:
+        outcomes = _collect(futures, batch_id)
+    finally:
+        resources.release(settings)
     order = {item.name: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order[o.name])
     return BatchSummary(batch_id, tuple(outcomes), time.monotonic() - started)

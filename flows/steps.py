@@ -23,6 +23,8 @@ from sohoa.settings import Settings
 
 from flows import ledger, workdir
 from flows.batch import BatchItem, DocumentOutcome, Outcome
+from flows.resources import storage_for
+from storage import Storage
 
 log = get_logger(__name__)
 
@@ -69,30 +71,34 @@ def _outcome(item: BatchItem, sha256: str, doc: StoredDocument, pages: int, reus
     )
 
 
+def _finish(item: BatchItem, sha256: str, result: OcrResult, settings: Settings, store: Storage) -> StoredDocument:
+    """Extract, keep the original, then sign and store (auto-approved) or store a draft (needs review)."""
+    from extractors import extract
+
+    extraction = extract(result, settings, item.meta)
+    store.store_original(item.path, sha256)
+    if extraction.decision is Decision.AUTO_APPROVED:
+        signed = sign_result(result, extraction, item.meta, settings)
+        return store.store_signed(signed, extraction, item.meta, sha256)
+    draft = result_pdf(result, extraction, item.meta, settings)
+    return store.store_draft(draft, extraction, item.meta, sha256)
+
+
 def _store(
     item: BatchItem, sha256: str, batch_id: str, settings: Settings, gate: AbstractContextManager[object]
 ) -> DocumentOutcome:
-    """Recognise, extract, then sign and store (auto-approved) or store a draft (needs review)."""
-    from extractors import extract
-    from storage import open_storage
-
-    with open_storage(settings) as store:
-        existing = store.catalog.by_original(sha256)
-        if existing is not None:
-            return _outcome(item, sha256, existing, 0, reused=True)
-        try:
-            result = recognise_cached(item.path, sha256, settings, gate)
-        except InputFileError as e:
-            store.quarantine(batch_id, item.name, item.path, e)
-            log.info("flows.quarantined", file=item.name, reason=e.code)
-            return DocumentOutcome(item.name, Outcome.QUARANTINED, sha256=sha256, reason=e.code)
-        extraction = extract(result, settings, item.meta)
-        store.store_original(item.path, sha256)
-        if extraction.decision is Decision.AUTO_APPROVED:
-            signed = sign_result(result, extraction, item.meta, settings)
-            doc = store.store_signed(signed, extraction, item.meta, sha256)
-        else:
-            doc = store.store_draft(result_pdf(result, extraction, item.meta, settings), extraction, item.meta, sha256)
+    """The file's outcome: found in the catalog, quarantined as bad input, or processed now."""
+    store = storage_for(settings)
+    existing = store.catalog.by_original(sha256)
+    if existing is not None:
+        return _outcome(item, sha256, existing, 0, reused=True)
+    try:
+        result = recognise_cached(item.path, sha256, settings, gate)
+    except InputFileError as e:
+        store.quarantine(batch_id, item.name, item.path, e)
+        log.info("flows.quarantined", file=item.name, reason=e.code)
+        return DocumentOutcome(item.name, Outcome.QUARANTINED, sha256=sha256, reason=e.code)
+    doc = _finish(item, sha256, result, settings, store)
     return _outcome(item, sha256, doc, len(result.pages))
 
 
