@@ -36,8 +36,8 @@ def _rows(c: Canvas, y: int, rows: list[tuple[str, str]], layout: int, step: int
             vx = x + int(c.width_of(label, BODY)) + 14
             c.text(x, y, label, BODY)
         for i, line in enumerate(c.wrap(value, BODY, RIGHT - vx)):
-            c.text(vx if i == 0 or layout == 2 else x, y, line, BODY, 1 if value.isupper() else 0)
             y += step if i else 0
+            c.text(vx if i == 0 or layout == 2 else x, y, line, BODY, 1 if value.isupper() else 0)
         y += step
     return y
 

@@ -138,6 +138,11 @@ def find_label(lines: list[TextLine], variants: tuple[str, ...], min_score: floa
     return best
 
 
+def contains(needle: str, haystack: str, min_score: float = LABEL_MIN_SCORE) -> bool:
+    """Whether folded ``haystack`` contains folded ``needle`` up to OCR noise (never the other way round)."""
+    return _match(needle, haystack, 0, min_score) is not None
+
+
 def _match(needle: str, haystack: str, index: int, min_score: float) -> Hit | None:
     if len(needle) < 4:
         pos = _word_find(needle, haystack)

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
-
+from extractors.fields.anchors import contains
 from extractors.fields.normalise import fold
 from extractors.fields.types import registry
 from sohoa.model import DocType
@@ -35,7 +34,7 @@ def score_types(text: str) -> dict[DocType, float]:
         total = 0.0
         for keyword, weight in extractor.schema.keywords:
             needle = fold(keyword)
-            if any(fuzz.partial_ratio(needle, line, score_cutoff=KEYWORD_MIN_SCORE) for line in lines):
+            if any(contains(needle, line, KEYWORD_MIN_SCORE) for line in lines):
                 total += weight
         scores[doc_type] = total
     return scores

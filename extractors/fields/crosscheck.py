@@ -66,10 +66,18 @@ def check_id_against_person(found: Findings) -> None:
 
 
 def check_expiry(found: Findings) -> None:
-    """A CCCD expires on a 25th/40th/60th birthday; anything else is suspicious."""
+    """A CCCD expires on a 25th/40th/60th birthday; anything else is suspicious.
+
+    An OCR'd expiry that lands exactly on such a birthday of a QR-verified birth date is
+    confirmed by it: a misread digit almost never produces another valid combination.
+    """
     birth, expiry = found.date("date_of_birth"), found.date("expiry_date")
-    if birth is not None and expiry is not None and not cccd_expiry_consistent(birth, expiry):
+    if birth is None or expiry is None:
+        return
+    if not cccd_expiry_consistent(birth, expiry):
         found.flag("expiry_date", "ngày hết hạn không khớp ngày sinh", "expiry date inconsistent with birth date")
+    elif found.fields["date_of_birth"].verified:
+        found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
 
 
 def iso(value: date | None) -> str | None:

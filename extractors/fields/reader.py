@@ -120,7 +120,8 @@ def read_span(lines: list[TextLine], hit: Hit, all_hits: list[Hit], max_lines: i
         span = _segment_span(lines[index], 0, _stop(index, 0, all_hits, len(lines[index].text)))
     if span is None:
         return None
-    return anchors.join_spans([span, *_continuations(lines, index, span, all_hits, max_lines - 1)])
+    starts = (line.bbox[0], span.bbox[0] if span.bbox else line.bbox[0])
+    return anchors.join_spans([span, *_continuations(lines, index, starts, all_hits, max_lines - 1)])
 
 
 def _stop(index: int, start: int, all_hits: list[Hit], default: int) -> int:
@@ -152,8 +153,10 @@ def _next_value_line(lines: list[TextLine], index: int, all_hits: list[Hit]) -> 
     return None
 
 
-def _continuations(lines: list[TextLine], index: int, first: Span, all_hits: list[Hit], budget: int) -> list[Span]:
-    """Following lines that continue a wrapped value: next rows, close below, overlapping it, unlabelled."""
+def _continuations(lines: list[TextLine], index: int, starts: tuple[int, int], all_hits: list[Hit],
+                   budget: int) -> list[Span]:
+    """Following lines that continue a wrapped value: next rows, close below, aligned with the label or
+    the value's first line, unlabelled."""
     out: list[Span] = []
     last, j = lines[index], index + 1
     while budget > 0 and j < len(lines):
@@ -164,8 +167,7 @@ def _continuations(lines: list[TextLine], index: int, first: Span, all_hits: lis
             continue
         if other.page != last.page or _labelled(j, all_hits) or gap > 1.2 * last.height:
             break
-        left, right = (first.bbox[0], first.bbox[2]) if first.bbox else (other.bbox[0], other.bbox[2])
-        if not left - 2 * last.height <= other.bbox[0] <= right:
+        if all(abs(other.bbox[0] - x) > 2 * last.height for x in starts):
             break
         span = _segment_span(other, 0, len(other.text))
         if span is None:

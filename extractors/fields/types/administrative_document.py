@@ -34,7 +34,7 @@ DOCUMENT_TYPES = ("Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế
 TITLES = {fold(t): t for t in ("Chủ tịch", "Phó Chủ tịch", "Giám đốc", "Phó Giám đốc", "Chánh Văn phòng",
                                "Phó Chánh Văn phòng", "Trưởng phòng", "Phó Trưởng phòng", "Bộ trưởng", "Thứ trưởng",
                                "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra")}
-_NUMBER = re.compile(r"\bs[oô]\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)", re.IGNORECASE)
+_NUMBER = re.compile(r"\bso\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)")  # matched on folded text
 _DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*\d", re.IGNORECASE)
 _AUTHORITY = re.compile(r"^(tm|kt|q|tl|tuq)\s*\.\s*", re.IGNORECASE)
 
@@ -51,9 +51,9 @@ def _set(found: Findings, name: str, value: str | None, span: Span | None) -> No
 def number_line(doc: Document, found: Findings) -> TextLine | None:
     """``Số: 05/QĐ-UBND`` → ``05/QĐ-UBND`` (spaces OCR inserted around ``/`` and ``-`` removed)."""
     for line in doc.lines:
-        match = _NUMBER.search(line.text)
+        match = _NUMBER.search(line.folded)
         if match and "/" in match.group(1):
-            value = re.sub(r"\s+", "", match.group(1)).strip(".,;")
+            value = re.sub(r"\s+", "", line.text[match.start(1) : match.end(1)]).strip(".,;")
             _set(found, "document_number", value, anchors.span_of(line, match.start(1), match.end(1)))
             return line
     return None
@@ -78,9 +78,8 @@ def type_and_summary(doc: Document, found: Findings, after_row: int) -> None:
     for index, line in enumerate(lines):
         if line.folded.lstrip().startswith("v/v"):
             _set(found, "document_type", "Công văn", layout.whole(line))
-            _set(found, "summary", clean_text(line.text.split(" ", 1)[1] if " " in line.text else ""),
-                 anchors.join_spans([layout.whole(l) for l in [line, *_wrapped(lines, index)]]))
-            found.fields["summary"] = _strip_vv(found.fields["summary"])
+            span = anchors.join_spans([layout.whole(l) for l in [line, *_wrapped(lines, index)]])
+            _set(found, "summary", clean_text(re.sub(r"^\s*V\s*/\s*v\.?", "", span.text, flags=re.IGNORECASE)), span)
             return
         kind = next((t for t in DOCUMENT_TYPES if fold(t) == line.folded.strip()), None)
         if kind is not None and layout.is_caps(line.text):
@@ -90,11 +89,6 @@ def type_and_summary(doc: Document, found: Findings, after_row: int) -> None:
                 span = anchors.join_spans([layout.whole(l) for l in body])
                 _set(found, "summary", clean_text(span.text), span)
             return
-
-
-def _strip_vv(field: Field) -> Field:
-    text = re.sub(r"^\s*V\s*/\s*v\.?\s*", "", str(field.value or ""), flags=re.IGNORECASE)
-    return Field(field.name, clean_text(text), field.confidence, field.source, page=field.page, bbox=field.bbox)
 
 
 def _wrapped(lines: list[TextLine], index: int) -> list[TextLine]:
