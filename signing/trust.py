@@ -77,5 +77,7 @@ def offline_context(
         "moment": moment,
         "best_signature_time": moment,
         "retroactive_revinfo": True,
+        "crls": [],  # empty, not None: "nothing embedded" must mean "cannot tell", not an error
+        "ocsps": [],
     }
     return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)

@@ -11,6 +11,7 @@ is gone. Document timestamps (B-LTA) are each validated at their own time.
 from __future__ import annotations
 
 import hashlib
+import logging
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -32,6 +33,10 @@ from signing import checks
 from signing.embed import embedded_extraction_bytes, xmp_extraction_sha256
 from signing.sign import timestamp_time
 from signing.trust import offline_context, trust_roots
+
+# pyHanko logs each expected validation failure (revoked, untrusted...) as a
+# warning with a traceback; the report already carries the reason.
+logging.getLogger("pyhanko.sign.validation").setLevel(logging.ERROR)
 
 
 def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str | None = None) -> VerificationReport:

@@ -1,0 +1,187 @@
+"""Result document, PAdES levels, offline verification, detached CMS, and poppler's pdfsig."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pikepdf
+import pytest
+
+from signing import (
+    read_embedded_extraction,
+    retimestamp,
+    sign_detached,
+    sign_pdf,
+    verify_detached,
+    verify_pdf,
+)
+from signing.embed import xmp_extraction_sha256
+from sohoa.errors import FileNotFound, SigningError
+from sohoa.model import Verdict
+from sohoa.settings import Settings
+from sohoa.tools import require, run
+from tests.fixtures_signing import DevPkiFixture, sample_extraction
+
+
+def _names(report) -> dict[str, bool | None]:
+    return {c.name: c.ok for c in report.checks}
+
+
+def test_result_pdf_is_pdfa3b_with_associated_extraction(result_pdf: Path) -> None:
+    extraction = sample_extraction()
+    assert read_embedded_extraction(result_pdf) == extraction.to_json()
+    assert xmp_extraction_sha256(result_pdf) == extraction.sha256()
+    with pikepdf.open(result_pdf) as pdf:
+        meta = pdf.open_metadata()
+        assert meta.pdfa_status == "3B"
+        assert "Sở KH&amp;ĐT" in pdf.Root.Metadata.read_bytes().decode() or "Sở KH&ĐT" in str(meta)
+        (spec,) = list(pdf.Root.AF)
+        assert spec.AFRelationship == pikepdf.Name.Data
+        assert spec.EF.F.Subtype == pikepdf.Name("/application/json")
+
+
+def test_b_lt_signature_verifies_offline(signed_pdf: Path, pki_settings: Settings) -> None:
+    report = verify_pdf(signed_pdf, pki_settings, expected_extraction_sha256=sample_extraction().sha256())
+    assert report.verdict == Verdict.VALID, report.to_json()
+    assert report.level == "B-LT"
+    assert report.signer == "Nguyễn Văn An"
+    assert report.timestamp_at is not None
+    assert report.sha256 == hashlib.sha256(signed_pdf.read_bytes()).hexdigest()
+    assert set(_names(report)) == {"integrity", "coverage", "modifications", "signer_trust", "timestamp", "extraction"}
+
+
+def test_signature_keeps_pdfa_content_byte_for_byte(result_pdf: Path, signed_pdf: Path) -> None:
+    original = result_pdf.read_bytes()
+    assert signed_pdf.read_bytes()[: len(original)] == original
+
+
+def test_b_t_without_revocation_data_is_indeterminate(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
+    settings = pki_settings.model_copy(update={"signature_level": "B-T"})
+    signed = sign_pdf(result_pdf, tmp_path / "bt.pdf", settings)
+    assert signed.level == "B-T"
+    report = verify_pdf(signed.pdf_path, settings)
+    assert report.level == "B-T"
+    assert report.verdict == Verdict.INDETERMINATE
+    assert _names(report)["signer_trust"] is None
+    assert _names(report)["integrity"] is True
+
+
+def test_b_lta_and_retimestamp_extend_the_evidence_chain(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
+    settings = pki_settings.model_copy(update={"signature_level": "B-LTA"})
+    signed = sign_pdf(result_pdf, tmp_path / "lta.pdf", settings)
+    report = verify_pdf(signed.pdf_path, settings)
+    assert (report.verdict, report.level) == (Verdict.VALID, "B-LTA"), report.to_json()
+    assert _names(report)["document_timestamp_1"] is True
+    retimestamp(signed.pdf_path, settings)
+    again = verify_pdf(signed.pdf_path, settings)
+    assert again.verdict == Verdict.VALID, again.to_json()
+    assert _names(again)["document_timestamp_2"] is True
+
+
+def test_signed_document_describes_itself(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
+    signed = sign_pdf(result_pdf, tmp_path / "s.pdf", pki_settings)
+    assert signed.level == "B-LT"
+    assert signed.extraction_sha256 == sample_extraction().sha256()
+    assert signed.sha256 == hashlib.sha256(signed.pdf_path.read_bytes()).hexdigest()
+    assert signed.signed_at.tzinfo is not None
+    assert not list(tmp_path.glob(".*part"))
+
+
+def test_revoked_and_expired_signers_are_refused_at_b_lt(
+    result_pdf: Path, dev_pki: DevPkiFixture, pki_settings: Settings, tmp_path: Path
+) -> None:
+    for signer in ("officer-revoked", "officer-expired"):
+        settings = dev_pki.signing_settings(pki_settings, signer=signer)
+        with pytest.raises(SigningError):
+            sign_pdf(result_pdf, tmp_path / f"{signer}.pdf", settings)
+        assert not (tmp_path / f"{signer}.pdf").exists()
+
+
+def test_missing_input_is_bad_input(pki_settings: Settings, tmp_path: Path) -> None:
+    with pytest.raises(FileNotFound):
+        sign_pdf(tmp_path / "nope.pdf", tmp_path / "out.pdf", pki_settings)
+    with pytest.raises(FileNotFound):
+        verify_pdf(tmp_path / "nope.pdf", pki_settings)
+
+
+def test_unsigned_pdf_is_invalid(result_pdf: Path, pki_settings: Settings) -> None:
+    report = verify_pdf(result_pdf, pki_settings)
+    assert report.verdict == Verdict.INVALID
+    assert _names(report) == {"signature": False}
+
+
+def test_detached_signature_round_trip(pki_settings: Settings, dev_pki: DevPkiFixture) -> None:
+    data = b'{"checkpoint": 42, "head": "abc"}'
+    signature = sign_detached(data, pki_settings)
+    assert verify_detached(data, signature, pki_settings)
+    assert not verify_detached(data + b" ", signature, pki_settings)
+    assert not verify_detached(data, b"not a signature", pki_settings)
+    outsider = sign_detached(data, dev_pki.signing_settings(pki_settings, signer="outsider-signer"))
+    assert not verify_detached(data, outsider, pki_settings)
+
+
+def _nss_db(dev_pki: DevPkiFixture, tmp_path: Path) -> str:
+    db = tmp_path / "nssdb"
+    db.mkdir()
+    certutil = require("certutil", hint="apt-get install libnss3-tools")
+    run([certutil, "-N", "-d", f"sql:{db}", "--empty-password"], timeout=60)
+    run([certutil, "-A", "-d", f"sql:{db}", "-n", "sohoa-dev-root", "-t", "CT,C,C", "-i", dev_pki.pki.trust_root], timeout=60)
+    return f"sql:{db}"
+
+
+def _poppler_version() -> tuple[int, ...]:
+    first = run([require("pdfsig"), "-v"], timeout=30).stderr.decode().split()[2]
+    return tuple(int(x) for x in first.split("."))
+
+
+def _signer_chain_der(signed: Path, tmp_path: Path) -> list[Path]:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
+    with signed.open("rb") as f:
+        sig = PdfFileReader(f).embedded_regular_signatures[0]
+        certs = [sig.signer_cert, *sig.other_embedded_certs]
+    paths = []
+    for index, cert in enumerate(certs):
+        path = tmp_path / f"chain{index}.der"
+        path.write_bytes(cert.dump())
+        paths.append(path)
+    return paths
+
+
+def test_poppler_pdfsig_accepts_signature_and_trusts_chain(
+    signed_pdf: Path, dev_pki: DevPkiFixture, tmp_path: Path
+) -> None:
+    """pdfsig (NSS) checks the signature; the chain is trusted by NSS with our root.
+
+    Poppler before 23 reads NSS's error code even when ``CERT_PKIXVerifyCert``
+    succeeded, so its certificate line can say "Unknown issue" for a trusted
+    chain (later releases check the return value first). There the same NSS
+    verification (PKIX, e-mail signer usage, same database) is run with
+    ``vfychain`` on the chain embedded in the signature.
+    """
+    copy = tmp_path / "signed.pdf"
+    shutil.copy(signed_pdf, copy)
+    nssdir = _nss_db(dev_pki, tmp_path)
+    out = run([require("pdfsig"), "-nssdir", nssdir, copy], timeout=120).stdout.decode()
+    assert "Signature is Valid" in out, out
+    assert "Nguyễn Văn An" in out
+    if _poppler_version() >= (23,):
+        assert "Certificate is Trusted" in out, out
+        return
+    for problem in ("issuer is unknown", "Untrusted", "revoked", "expired"):
+        assert problem not in out, out
+    chain = _signer_chain_der(signed_pdf, tmp_path)
+    proc = run([require("vfychain"), "-d", nssdir, "-pp", "-u", "4", *chain], timeout=60, ok_codes=(0, 1))
+    assert "Chain is good" in proc.stdout.decode() + proc.stderr.decode()
+
+
+def test_nss_rejects_chain_without_our_root(signed_pdf: Path, tmp_path: Path) -> None:
+    """The NSS cross-check can fail: an empty database does not trust the development root."""
+    db = tmp_path / "emptydb"
+    db.mkdir()
+    run([require("certutil"), "-N", "-d", f"sql:{db}", "--empty-password"], timeout=60)
+    chain = _signer_chain_der(signed_pdf, tmp_path)
+    proc = run([require("vfychain"), "-d", f"sql:{db}", "-pp", "-u", "4", *chain], timeout=60, ok_codes=(0, 1))
+    assert "Chain is bad" in proc.stdout.decode() + proc.stderr.decode()
