@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sohoa.errors import ConflictError, InputFileError, IntegrityError, NotFoundError, SohoaError
-from sohoa.model import DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument
+from sohoa.model import DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument, sha256_file
 from sohoa.settings import Settings
 from storage import consistency
 from storage import manifest as mf
@@ -64,8 +64,6 @@ class Storage:
         key = f"quarantine/{batch}/{name}"
         bucket, days = self.settings.bucket_quarantine, self.settings.retention_days_draft
         if path is not None and path.is_file():
-            from sohoa.model import sha256_file
-
             self.objects.put_file(bucket, key, path, sha256_file(path), mode=GOVERNANCE, days=days)
         why = reason.to_json() if isinstance(reason, SohoaError) else {"code": "other", "vi": reason, "en": reason, "detail": None}
         body = json.dumps({"file": name, "batch": batch, **why}, ensure_ascii=False).encode()
@@ -89,13 +87,11 @@ class Storage:
         )
 
     def _write_manifest(self, manifest: mf.Manifest, mode: str, days: int) -> mf.Manifest:
-        """Signature, then the manifest (create-only); if the manifest exists already, the stored one wins.
+        """Signature, then the manifest (create-only); if a concurrent writer stored it first, theirs wins.
 
         The signature goes first so a manifest is never without one; a crash
         in between leaves a signature that the retry simply replaces."""
         key = manifest.document.manifest_key
-        if self.objects.stored_sha256(self._docs, key) is not None:
-            return consistency.read_manifest(self.objects, self._docs, key, self.signer)
         body = mf.to_bytes(manifest)
         try:
             if self.signer is not None:
@@ -128,15 +124,14 @@ class Storage:
         pdf_key = f"{consistency.SIGNED_PREFIX}{signed.signed_at:%Y}/{doc_id}/signed.pdf"
         doc = self._document(doc_id, DocumentStatus.ACTIVE, pdf_key, signed.sha256, extraction, meta,
                              original_sha256, signed.signer, signed.signed_at)
+        if self.objects.stored_sha256(self._docs, doc.manifest_key) is not None:  # crashed before the row last time
+            return self._commit(consistency.read_manifest(self.objects, self._docs, doc.manifest_key, self.signer))
+        data = signed.pdf_path.read_bytes()
+        if sha256_bytes(data) != signed.sha256:
+            raise IntegrityError("Tệp đã ký bị thay đổi", "Signed PDF differs from its recorded hash", detail=doc_id)
         days = self.settings.retention_days_signed
-        if self.objects.stored_sha256(self._docs, doc.manifest_key) is None:
-            data = signed.pdf_path.read_bytes()
-            if sha256_bytes(data) != signed.sha256:
-                raise IntegrityError("Tệp đã ký bị thay đổi", "Signed PDF differs from its recorded hash", detail=doc_id)
-            put = self.objects.put_verified(self._docs, pdf_key, data, mode=COMPLIANCE, days=days, content_type="application/pdf")
-            manifest = mf.Manifest(doc, put.version_id, self._to_supersede(doc), signed.level)
-        else:
-            manifest = mf.Manifest(doc, None)
+        put = self.objects.put_verified(self._docs, pdf_key, data, mode=COMPLIANCE, days=days, content_type="application/pdf")
+        manifest = mf.Manifest(doc, put.version_id, self._to_supersede(doc), signed.level)
         return self._commit(self._write_manifest(manifest, COMPLIANCE, days))
 
     def store_draft(self, pdf_path: Path, extraction: Extraction, meta: DocumentMeta, original_sha256: str,

@@ -23,8 +23,22 @@ def log(storage: Storage) -> AuditLog:
 
 
 def _exec(audit: AuditLog, statement: sa.Executable) -> None:
+    """Tamper as an attacker with DDL rights: switch the append-only triggers off, then change rows."""
     with audit.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(sa.text("ALTER TABLE audit_entries DISABLE TRIGGER audit_entries_append_only"))
+        else:
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_entries_no_update"))
+            conn.execute(sa.text("DROP TRIGGER IF EXISTS audit_entries_no_delete"))
         conn.execute(statement)
+
+
+@pytest.mark.parametrize("statement", [audit_entries.delete(), audit_entries.update().values(purpose="x")])
+def test_database_refuses_changes(log: AuditLog, statement: sa.Executable) -> None:
+    with pytest.raises(sa.exc.DBAPIError, match="append-only"):
+        with log.engine.begin() as conn:
+            conn.execute(statement)
+    assert log.verify().ok
 
 
 def test_intact_chain_verifies(log: AuditLog) -> None:

@@ -120,3 +120,14 @@ def test_find_for_cli_renders_contract_json(storage: Storage, populated: dict[st
     assert len(entry["sha256"]) == 64
     assert "NGUYỄN THỊ AN" in find_table(found)
     assert [e.action for e in storage.audit.entries_for_owner(AN)] == ["find"]
+
+
+def test_draft_then_signed_is_one_document(storage: Storage, make_document: MakeDocument) -> None:
+    prepared = make_document("needs-review", signed_at=_t(7))
+    draft = storage.store_draft(prepared.signed.pdf_path, prepared.extraction, prepared.meta, prepared.original_sha256)
+    assert draft.status == DocumentStatus.DRAFT and draft.signer is None
+    assert storage.find(AN) == []  # drafts are not served to portals
+    signed = store(storage, prepared)
+    assert (signed.id, signed.status) == (draft.id, DocumentStatus.ACTIVE)
+    assert storage.reindex() == 1  # the draft manifest stays in the store, the signed one wins
+    assert storage.get(draft.id) == signed
