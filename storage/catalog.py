@@ -123,7 +123,7 @@ def find_query(
         documents.c.owner_id == normalise_owner_id(owner_id), documents.c.status == status.value
     )
     if doc_type is not None:
-        query = query.where(documents.c.doc_type == doc_type.value)
+        query = query.where(documents.c.doc_type == DocType(doc_type).value)
     if valid_on is not None:
         query = query.where(sa.or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
     if procedure is not None:

@@ -57,6 +57,7 @@ def to_bytes(manifest: Manifest) -> bytes:
             "objects": {"pdf": doc.pdf_key, "pdf_version": manifest.pdf_version, "manifest": doc.manifest_key, "original": doc.original_key},
             "signer": {"name": doc.signer, "signed_at": _iso(doc.signed_at), "level": manifest.level},
             "supersedes": list(manifest.supersedes),
+            "superseded_by": doc.superseded_by,
         }
     )
 
@@ -89,6 +90,7 @@ def from_bytes(data: bytes) -> Manifest:
             meta=DocumentMeta(owner_id=raw["owner"]["id"], **raw["meta"]),
             issue_date=_date(raw["validity"]["issue_date"]),
             valid_until=_date(raw["validity"]["valid_until"]),
+            superseded_by=raw["superseded_by"],
         )
     except (ValueError, KeyError, TypeError) as e:
         raise IntegrityError("Manifest không hợp lệ", "Malformed manifest", detail=str(e)[:200]) from e

@@ -12,6 +12,14 @@ Promises:
 - ``put_verified`` reads the version it wrote back and compares the hash.
 
 ``S3Error`` never escapes: it is translated to ``StorageError`` subclasses.
+
+Encryption: the embedded MinIO has a static key (``MINIO_KMS_SECRET_KEY``) and
+buckets default to SSE-S3. In production MinIO is started with KES instead
+(``MINIO_KMS_KES_ENDPOINT``, ``MINIO_KMS_KES_KEY_FILE``/``_CERT_FILE``,
+``MINIO_KMS_KES_KEY_NAME``), backed by an HSM or Vault; the same SSE-S3 bucket
+default then encrypts every object under the KES-managed key, or the operator
+sets ``mc encrypt set sse-kms <key> <alias>/<bucket>`` for SSE-KMS with a
+per-bucket key. Nothing in this module changes.
 """
 
 from __future__ import annotations

@@ -26,12 +26,12 @@ def find_table(documents: Sequence[StoredDocument]) -> str:
     """One line per document: id, type, owner name, validity, signing time."""
     if not documents:
         return "Không có giấy tờ còn hiệu lực / no valid documents"
-    header = f"{'Mã tài liệu / id':38}  {'Loại / type':30}  {'Chủ sở hữu / owner':28}  {'Hiệu lực đến / valid until':14}  Ký lúc / signed"
+    header = f"{'Mã tài liệu / id':38}  {'Loại / type':30}  {'Chủ sở hữu / owner':28}  {'Hiệu lực đến / valid until':26}  Ký lúc / signed"
     lines = [header, "-" * len(header)]
     for d in documents:
         until = d.valid_until.isoformat() if d.valid_until else "—"
         signed = d.signed_at.strftime("%Y-%m-%d %H:%M") if d.signed_at else "—"
-        lines.append(f"{d.id:38}  {TYPE_NAMES[d.doc_type.value]:30}  {(d.owner_name or '—')[:28]:28}  {until:14}  {signed}")
+        lines.append(f"{d.id:38}  {TYPE_NAMES[d.doc_type.value]:30}  {(d.owner_name or '—')[:28]:28}  {until:26}  {signed}")
     return "\n".join(lines)
 
 

@@ -28,6 +28,12 @@ from storage.signer import DetachedSigner
 CLI_ACTOR = "cli"
 
 
+def _recency(doc: StoredDocument) -> tuple[date, date, datetime]:
+    """Which of two documents of one kind is newer: issue date, then validity, then signing time."""
+    oldest = datetime.min.replace(tzinfo=timezone.utc)
+    return (doc.issue_date or date.min, doc.valid_until or date.min, doc.signed_at or oldest)
+
+
 class Storage:
     """Stores, finds and serves documents; every CLI read is written to the audit log."""
 
@@ -103,11 +109,16 @@ class Storage:
             return consistency.read_manifest(self.objects, self._docs, key, self.signer)
         return manifest
 
-    def _to_supersede(self, doc: StoredDocument) -> tuple[str, ...]:
+    def _supersession(self, doc: StoredDocument) -> tuple[StoredDocument, tuple[str, ...]]:
+        """For one-valid-at-a-time types: the ids a newer document supersedes, or, when an archive
+        backfill brings an older one, that document already marked superseded by the current one."""
         if doc.doc_type not in SINGLE_VALID_TYPES or doc.owner_id is None:
-            return ()
-        older = self.catalog.find(doc.owner_id, doc.doc_type, limit=1000)
-        return tuple(o.id for o in older if o.id != doc.id)
+            return doc, ()
+        current = [o for o in self.catalog.find(doc.owner_id, doc.doc_type, limit=1000) if o.id != doc.id]
+        newer = [o for o in current if _recency(o) > _recency(doc)]
+        if newer:
+            return replace(doc, status=DocumentStatus.SUPERSEDED, superseded_by=newer[0].id), ()
+        return doc, tuple(o.id for o in current)
 
     def _commit(self, manifest: mf.Manifest) -> StoredDocument:
         self.catalog.put(manifest.document, manifest.pdf_version)
@@ -131,7 +142,8 @@ class Storage:
             raise IntegrityError("Tệp đã ký bị thay đổi", "Signed PDF differs from its recorded hash", detail=doc_id)
         days = self.settings.retention_days_signed
         put = self.objects.put_verified(self._docs, pdf_key, data, mode=COMPLIANCE, days=days, content_type="application/pdf")
-        manifest = mf.Manifest(doc, put.version_id, self._to_supersede(doc), signed.level)
+        doc, supersedes = self._supersession(doc)
+        manifest = mf.Manifest(doc, put.version_id, supersedes, signed.level)
         return self._commit(self._write_manifest(manifest, COMPLIANCE, days))
 
     def store_draft(self, pdf_path: Path, extraction: Extraction, meta: DocumentMeta, original_sha256: str,

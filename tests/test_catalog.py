@@ -131,3 +131,13 @@ def test_draft_then_signed_is_one_document(storage: Storage, make_document: Make
     assert (signed.id, signed.status) == (draft.id, DocumentStatus.ACTIVE)
     assert storage.reindex() == 1  # the draft manifest stays in the store, the signed one wins
     assert storage.get(draft.id) == signed
+
+
+def test_backfilled_older_card_does_not_replace_the_current_one(storage: Storage, make_document: MakeDocument) -> None:
+    current = store(storage, make_document("card-2026", signed_at=_t(1), values=cccd_values(AN, "NGUYỄN THỊ AN", "2041-05-01")))
+    older = store(storage, make_document("card-2016", signed_at=_t(2), values=cccd_values(AN, "NGUYỄN THỊ AN", "2031-05-01")))
+    assert (older.status, older.superseded_by) == (DocumentStatus.SUPERSEDED, current.id)
+    assert [d.id for d in storage.find(AN, DocType.CCCD_FRONT)] == [current.id]
+    before = storage.catalog.all()
+    storage.reindex()
+    assert storage.catalog.all() == before
