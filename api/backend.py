@@ -20,7 +20,7 @@ from api.security import Principal
 
 
 def get_document(svc: Services, document_id: str) -> StoredDocument:
-    return svc.store().catalog.get(document_id)  # type: ignore[no-any-return]
+    return svc.store().get(document_id)  # type: ignore[no-any-return]
 
 
 def find_documents(
@@ -33,9 +33,7 @@ def find_documents(
     offset: int,
 ) -> list[StoredDocument]:
     """Active documents of ``owner_id``, newest signature first."""
-    return svc.store().catalog.find(  # type: ignore[no-any-return]
-        owner_id, doc_type=doc_type, valid_on=valid_on, procedure=procedure, limit=limit, offset=offset
-    )
+    return svc.store().find(owner_id, doc_type, valid_on, procedure, limit, offset)  # type: ignore[no-any-return]
 
 
 def audit(
@@ -63,7 +61,7 @@ def presigned_pdf_url(svc: Services, document_id: str) -> str:
 
 def pdf_bytes(svc: Services, document_id: str) -> bytes:
     """The stored signed PDF, read back and checked against its recorded hash by storage."""
-    return svc.store().signed_pdf_bytes(document_id)  # type: ignore[no-any-return]
+    return svc.store().pdf_bytes(document_id)  # type: ignore[no-any-return]
 
 
 def verify_bytes(svc: Services, data: bytes, expected_extraction_sha256: str | None = None) -> VerificationReport:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from sohoa.errors import EmptyFileError, MislabelledFileError
@@ -28,7 +29,9 @@ async def verify_upload(request: Request, _: Verifier, file: UploadFile) -> Veri
         raise EmptyFileError("Tệp tải lên rỗng", "the uploaded file is empty")
     if not data.startswith(b"%PDF-"):
         raise MislabelledFileError("Tệp tải lên không phải PDF", "the uploaded file is not a PDF")
-    return verification_out(backend.verify_bytes(services(request), data))
+    # pyHanko runs its own event loop: verify in a worker thread, never on the server's loop
+    report = await run_in_threadpool(backend.verify_bytes, services(request), data)
+    return verification_out(report)
 
 
 @router.get("/documents/{document_id}/verification", response_model=VerificationOut)
@@ -36,7 +39,7 @@ def verify_stored(request: Request, principal: Verifier, document_id: DocumentId
     """Verify the stored document as a portal receives it, against its catalogued extraction hash."""
     svc = services(request)
     doc = backend.get_document(svc, document_id)
-    backend.audit(svc, principal, "verify", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose)
+    backend.audit(svc, principal, "verify", document_id=doc.id, purpose=purpose)
     report = backend.verify_bytes(svc, backend.pdf_bytes(svc, doc.id), doc.extraction_sha256)
     return verification_out(report)
 
@@ -56,7 +59,7 @@ def evidence_bundle(
     """One zip: the signed PDF, the report (JSON and HTML), the trust anchors, the audit entries with chain proof."""
     svc = services(request)
     doc = backend.get_document(svc, document_id)
-    backend.audit(svc, principal, "evidence", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose)
+    backend.audit(svc, principal, "evidence", document_id=doc.id, purpose=purpose)
     data = evidence.build_zip(svc, doc, lang)
     headers = {"Content-Disposition": f'attachment; filename="evidence-{doc.id}.zip"'}
     return Response(data, media_type="application/zip", headers=headers)

@@ -25,8 +25,13 @@ router = APIRouter(prefix="/v1", tags=["portal"])
 
 Reader = Annotated[Principal, Depends(require(Scope.DOCUMENTS_READ))]
 Purpose = Annotated[str, Query(min_length=3, max_length=500, description="why this read is needed (audited)")]
-Procedure = Annotated[
-    str | None, Query(min_length=1, max_length=100, description="procedure code; required for portals")
+Serving = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=100,
+        description="the procedure this request serves (audited); required for portals, one of their agency's",
+    ),
 ]
 DocumentId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
@@ -47,18 +52,21 @@ def find_documents(
     purpose: Purpose,
     type: Annotated[DocType | None, Query()] = None,  # noqa: A002 - the public parameter name
     valid_on: Annotated[date | None, Query()] = None,
-    procedure: Procedure = None,
+    procedure: Annotated[str | None, Query(min_length=1, max_length=100, description="only documents issued under this procedure")] = None,
+    for_procedure: Serving = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> DocumentPage:
     """The owner's valid, signed documents with their approved fields and signature summary."""
-    principal.require_procedure(procedure)
+    principal.require_procedure(for_procedure)
     svc = services(request)
     docs = backend.find_documents(svc, owner_id, type, valid_on, procedure, limit + 1, offset)
-    backend.audit(svc, principal, "find", owner_id=owner_id, purpose=purpose, procedure=procedure)
     more = len(docs) > limit
+    docs = docs[:limit]
+    for doc in docs:  # one entry per document shown, so the owner's access log lists each
+        backend.audit(svc, principal, "find", document_id=doc.id, purpose=purpose, procedure=for_procedure)
     return DocumentPage(
-        documents=[document_out(d) for d in docs[:limit]],
+        documents=[document_out(d) for d in docs],
         limit=limit,
         offset=offset,
         next_offset=offset + limit if more else None,
@@ -67,12 +75,12 @@ def find_documents(
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)
 def get_document(
-    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, procedure: Procedure = None
+    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, for_procedure: Serving = None
 ) -> DocumentOut:
-    principal.require_procedure(procedure)
+    principal.require_procedure(for_procedure)
     svc = services(request)
     doc = _visible(svc, principal, document_id)
-    backend.audit(svc, principal, "read", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose, procedure=procedure)
+    backend.audit(svc, principal, "read", document_id=doc.id, purpose=purpose, procedure=for_procedure)
     return document_out(doc)
 
 
@@ -83,13 +91,13 @@ def get_document(
     responses={307: {"description": "redirect to a short-lived presigned URL of the signed PDF"}},
 )
 def get_pdf(
-    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, procedure: Procedure = None
+    request: Request, principal: Reader, document_id: DocumentId, purpose: Purpose, for_procedure: Serving = None
 ) -> RedirectResponse:
     """The signed PDF, as a redirect to a presigned URL valid ``settings.presign_seconds``."""
-    principal.require_procedure(procedure)
+    principal.require_procedure(for_procedure)
     svc = services(request)
     doc = _visible(svc, principal, document_id)
-    backend.audit(svc, principal, "download", document_id=doc.id, owner_id=doc.owner_id, purpose=purpose, procedure=procedure)
+    backend.audit(svc, principal, "download", document_id=doc.id, purpose=purpose, procedure=for_procedure)
     return RedirectResponse(backend.presigned_pdf_url(svc, doc.id), status_code=status.HTTP_307_TEMPORARY_REDIRECT)
 
 
@@ -109,7 +117,6 @@ def reuse_document(
         principal,
         "reuse",
         document_id=doc.id,
-        owner_id=doc.owner_id,
         purpose=body.purpose,
         procedure=body.procedure,
         dossier_code=body.dossier_code,

@@ -7,13 +7,18 @@ runs on the session MinIO and a fresh catalog, for everything else.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from sohoa.model import DocumentMeta, SignedDocument, StoredDocument, sha256_file
 from sohoa.settings import Settings, load_settings
+from tests.fixtures_signing import DevPkiFixture
 
 PORTAL_PROCEDURES = ("1.001234", "2.000889")
 
@@ -56,3 +61,19 @@ def api_offline(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiHarness
 def api_online(settings: Settings) -> Iterator[ApiHarness]:
     """The app on the session MinIO with its own buckets and a fresh SQLite catalog under ``var``."""
     yield from harness(settings)
+
+
+@pytest.fixture
+def api_signed(settings: Settings, dev_pki: DevPkiFixture) -> Iterator[ApiHarness]:
+    """The app on the session MinIO and PKI (manifests and audit checkpoints signed, verification trusted)."""
+    yield from harness(dev_pki.signing_settings(settings))
+
+
+def store_signed_pdf(api: ApiHarness, signed_pdf: Path, original: str, meta: DocumentMeta | None = None) -> StoredDocument:
+    """Store the session's really signed sample PDF as a document coming from scan ``original``."""
+    from tests.fixtures_signing import SAMPLE_META, sample_extraction
+
+    extraction = sample_extraction()
+    signed = SignedDocument(signed_pdf, sha256_file(signed_pdf), extraction.sha256(), "officer", datetime.now(UTC), "B-LT")
+    store = api.app.state.services.store()
+    return store.store_signed(signed, extraction, meta or SAMPLE_META, hashlib.sha256(original.encode()).hexdigest())

@@ -74,7 +74,8 @@ def test_portal_limited_to_its_procedures(api_offline: ApiHarness) -> None:
     client, portal = api_offline.client, api_offline.as_role("portal")
     query = {"owner_id": "079301234567", "purpose": "kiểm tra hồ sơ"}
     assert client.get("/v1/documents", params=query, headers=portal).status_code == 403
-    assert client.get("/v1/documents", params={**query, "procedure": "9.999999"}, headers=portal).status_code == 403
+    assert client.get("/v1/documents", params={**query, "for_procedure": "9.999999"}, headers=portal).status_code == 403
+    assert client.get(DOC, params={"purpose": "xem", "for_procedure": "9.999999"}, headers=portal).status_code == 403
     reuse = {"dossier_code": "HS-1", "procedure": "9.999999", "purpose": "cấp hộ chiếu", "request_reference": "YC-1"}
     assert client.post(f"{DOC}/reuse", json=reuse, headers=portal).status_code == 403
 
