@@ -117,3 +117,58 @@ def signed_pdf(result_pdf: Path, dev_pki: DevPkiFixture, tmp_path_factory: pytes
     base = tmp_path_factory.mktemp("signed")
     settings = dev_pki.signing_settings(load_settings(var_dir=base / "var"))
     return sign_pdf(result_pdf, base / "signed.pdf", settings).pdf_path
+
+
+SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+SOFTHSM_PIN = "2468"
+
+
+@pytest.fixture(scope="session")
+def softhsm_settings(dev_pki: DevPkiFixture, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    """Settings signing with the valid officer's key inside a real SoftHSM2 token.
+
+    The token is initialised and the key imported with ``softhsm2-util``; the
+    officer and agency CA certificates are stored on the token through
+    python-pkcs11 (softhsm2-util cannot import certificates). SoftHSM2 reads
+    ``SOFTHSM2_CONF`` when the module is first loaded, so it is set for the
+    whole session.
+    """
+    import os
+
+    import pkcs11
+    from pkcs11 import Attribute, CertificateType, ObjectClass
+    from pyhanko.keys import load_cert_from_pemder
+
+    from sohoa.tools import require, run
+
+    base = tmp_path_factory.mktemp("softhsm")
+    (base / "tokens").mkdir()
+    conf = base / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {base / 'tokens'}\nobjectstore.backend = file\nlog.level = ERROR\n")
+    previous = os.environ.get("SOFTHSM2_CONF")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    env = {**os.environ}
+    util = require("softhsm2-util", hint="apt-get install softhsm2")
+    run([util, "--init-token", "--free", "--label", "sohoa", "--pin", SOFTHSM_PIN, "--so-pin", "13579"], timeout=60, env=env)
+    run([util, "--import", dev_pki.pki.key_pem("officer"), "--token", "sohoa", "--label", "officer", "--id", "01",
+         "--pin", SOFTHSM_PIN], timeout=60, env=env)  # fmt: skip
+    token = pkcs11.lib(str(SOFTHSM_MODULE)).get_token(token_label="sohoa")
+    with token.open(rw=True, user_pin=SOFTHSM_PIN) as session:
+        for label, ident in (("officer", b"\x01"), ("agency-ca", b"\x02")):
+            cert = load_cert_from_pemder(str(dev_pki.pki.cert_pem(label)))
+            session.create_object({
+                Attribute.CLASS: ObjectClass.CERTIFICATE, Attribute.CERTIFICATE_TYPE: CertificateType.X_509,
+                Attribute.TOKEN: True, Attribute.LABEL: label, Attribute.ID: ident, Attribute.VALUE: cert.dump(),
+                Attribute.SUBJECT: cert.subject.dump(), Attribute.ISSUER: cert.issuer.dump(),
+                Attribute.SERIAL_NUMBER: cert["tbs_certificate"]["serial_number"].dump(),
+            })  # fmt: skip
+    yield dev_pki.signing_settings(
+        load_settings(var_dir=base / "var"),
+        signer_backend="pkcs11", signer_pkcs11_module=SOFTHSM_MODULE, signer_pkcs11_token="sohoa",
+        signer_pkcs11_key_label="officer", signer_pkcs11_pin=SOFTHSM_PIN, signer_pkcs12=None,
+    )  # fmt: skip
+    if previous is None:
+        os.environ.pop("SOFTHSM2_CONF", None)
+    else:
+        os.environ["SOFTHSM2_CONF"] = previous
+
