@@ -16,6 +16,7 @@ from sohoa.model import DocType
 
 KEYWORD_MIN_SCORE = 85.0
 MIN_WINNING_SCORE = 3.0  # below this nothing is recognised: ``other``
+CERTAIN_LEAD = 3.0  # a winner this many points ahead of the runner-up is certain (confidence 1)
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ def classify(text: str, hint: DocType | None = None) -> Classification:
     if top < MIN_WINNING_SCORE:
         best, confidence = DocType.OTHER, (0.5 if top > 0 else 0.95)
     else:
-        confidence = min(1.0, (top - second) / top + 0.5 * (top >= 2 * second))
+        confidence = min(1.0, (top - second) / CERTAIN_LEAD)
     return _with_hint(Classification(best, round(confidence, 4), scores), hint)
 
 

@@ -24,7 +24,8 @@ SCHEMA = DocSchema(
         FieldSpec("issue_place"), FieldSpec("issue_date", kind=Kind.DATE), FieldSpec("summary"),
         FieldSpec("signer_name"), FieldSpec("signer_title"),
     ),
-    keywords=(("cộng hòa xã hội chủ nghĩa việt nam", 1.5), ("độc lập - tự do - hạnh phúc", 1.5), ("nơi nhận", 2.0),
+    keywords=(("cộng hòa xã hội chủ nghĩa việt nam", 0.5), ("độc lập - tự do - hạnh phúc", 0.5), ("nơi nhận", 2.0),
+              ("kính gửi", 1.5), ("trân trọng", 1.0),
               ("căn cứ", 1.0), ("lưu: vt", 1.5), ("tm. ủy ban nhân dân", 1.0), ("về việc", 1.0)),
 )
 DOCUMENT_TYPES = ("Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định", "Thông cáo", "Thông báo",

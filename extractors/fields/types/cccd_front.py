@@ -21,7 +21,7 @@ SCHEMA = DocSchema(
         FieldSpec("nationality", ("Quốc tịch", "Nationality")),
         FieldSpec("place_of_origin", ("Quê quán", "Place of origin"), max_lines=2),
         FieldSpec("place_of_residence", ("Nơi thường trú", "Place of residence", "Nơi cư trú"), max_lines=2),
-        FieldSpec("expiry_date", ("Có giá trị đến", "Date of expiry"), Kind.DATE),
+        FieldSpec("expiry_date", ("Có giá trị đến", "Date of expiry"), Kind.DATE, required=False),
     ),
     keywords=(("căn cước công dân", 3.0), ("citizen identity card", 2.0), ("căn cước", 1.0), ("quê quán", 1.0),
               ("nơi thường trú", 1.5), ("có giá trị đến", 1.5), ("date of expiry", 1.0), ("place of origin", 1.0),
@@ -41,6 +41,17 @@ def id_fallback(doc: Document, found: Findings) -> None:
         conf = min(w.confidence for w in line.words)
         found.fields["id_number"] = Field("id_number", match.group(), conf, line.source, page=line.page, bbox=line.bbox)
         found.problems.pop("id_number", None)
+
+
+def no_expiry(found: Findings) -> None:
+    """``Không thời hạn`` (a card issued after 58 never expires) is a known null, not a missing value."""
+    problems = found.problems.get("expiry_date", [])
+    if "expiry_date" not in found.fields:
+        found.flag("expiry_date", "không tìm thấy", "not found")
+    elif found.value("expiry_date") is None and any("khong thoi han" in fold(p) for p in problems):
+        found.problems.pop("expiry_date")
+        field = found.fields["expiry_date"]
+        found.fields["expiry_date"] = replace(field, confidence=0.95)
 
 
 def snap_nationality(found: Findings) -> None:
@@ -71,6 +82,7 @@ class CccdFrontExtractor:
     def extract(self, doc: Document) -> Findings:
         found = read_labelled(doc, self.schema)
         id_fallback(doc, found)
+        no_expiry(found)
         snap_nationality(found)
         if not apply_qr(doc, found):
             found.flag("id_number", "không đọc được mã QR", "QR code not read")

@@ -1,0 +1,157 @@
+"""Parsers of the extractor on constructed OCR results: value normalisation, anchors, QR, classification, decision.
+
+The OcrResult objects here are built by hand: they are the input of the parser under test,
+the way a Tesseract run would deliver them (words with boxes, confidences and line indices).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+import qrcode
+from hypothesis import given
+from hypothesis import strategies as st
+
+from extractors.fields import extract_as, lines_of
+from extractors.fields.anchors import find_label
+from extractors.fields.classify import classify
+from extractors.fields.normalise import fold, parse_date, parse_money, parse_sex, parse_tax_code
+from extractors.fields.qr import parse_cccd_qr, read_cccd_qr
+from sohoa.model import Decision, DocType, OcrPage, OcrResult, Page, PageOrigin, Source, Word
+from sohoa.settings import load_settings
+
+CHAR_W, LINE_H = 18, 40
+
+
+def page_of(rows: list[list[tuple[int, str]]], image: Path | None = None, confidence: float = 0.96) -> OcrResult:
+    """An OcrResult whose row ``i`` holds words starting at the given x positions, one line per row."""
+    words = []
+    for i, row in enumerate(rows):
+        for x, text in row:
+            for k, word in enumerate(text.split()):
+                x0 = x + sum(len(w) + 1 for w in text.split()[:k]) * CHAR_W
+                words.append(Word(word, (x0, 100 + i * LINE_H * 2, x0 + len(word) * CHAR_W, 100 + i * LINE_H * 2 + LINE_H),
+                                  confidence, line=i, block=0))
+    page = Page(Path("scan.png"), 1, PageOrigin.IMAGE, image, 2000, 1400, 300)
+    text = "\n".join(" ".join(t for _, t in row) for row in rows)
+    return OcrResult(Path("scan.png"), "0" * 64, (OcrPage(page, tuple(words), text, Source.OCR),))
+
+
+def test_fold_keeps_length_and_strips_marks() -> None:
+    for text in ("Họ và tên", "ĐỒNG THÁP", "Nơi thường trú"):
+        assert len(fold(text)) == len(text)
+    assert fold("Họ và tên / ĐỒNG") == "ho va ten / dong"
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("15/08/2001", date(2001, 8, 15)), ("5-8-2001", date(2001, 8, 5)), ("ngày 05 tháng 01 năm 2020", date(2020, 1, 5)),
+    ("Ngày 5 tháng 1 năm 2020", date(2020, 1, 5)), ("15082001", date(2001, 8, 15)), ("1O/O8/2O01", date(2001, 8, 10)),
+    ("31/02/2001", None), ("hôm qua", None),
+])
+def test_parse_date(raw: str, expected: date | None) -> None:
+    assert parse_date(raw) == expected
+
+
+@given(st.dates(date(1900, 1, 1), date(2100, 12, 31)))
+def test_parse_date_round_trips_every_printed_form(value: date) -> None:
+    forms = (value.strftime("%d/%m/%Y"), f"ngày {value.day:02d} tháng {value.month:02d} năm {value.year}",
+             value.strftime("%d%m%Y"), f"{value.day}.{value.month}.{value.year}")
+    assert all(parse_date(form) == value for form in forms)
+
+
+def test_parse_sex_money_tax() -> None:
+    assert [parse_sex(s) for s in ("Nam", "Nữ", "Nu", "nữ.", "Female", "Không")] == ["Nam", "Nữ", "Nữ", "Nữ", "Nữ", None]
+    assert parse_money("15.000.000.000 đồng") == 15_000_000_000
+    assert parse_money("500 000 000 VNĐ") == 500_000_000
+    assert parse_tax_code("0312687878 - 001") == "0312687878-001"
+    assert parse_tax_code("O1OO233488") == "0100233488"
+    assert parse_tax_code("12345") is None
+
+
+def test_labels_match_through_ocr_noise_and_values_stop_at_the_next_label() -> None:
+    result = page_of([[(100, "Ho va tến / Full name:")], [(100, "NGUYỄN VĂN AN")],
+                      [(100, "Giói tính / Sex: Nam"), (600, "Quốc tịch / Nationality: Việt Nam")]])
+    lines = lines_of(result)
+    assert find_label(lines, ("Họ và tên",)) is not None
+    extraction = extract_as(result, load_settings(), DocType.CCCD_FRONT)
+    fields = extraction.fields
+    assert fields["full_name"].value == "NGUYỄN VĂN AN" and fields["full_name"].page == 1
+    assert fields["full_name"].bbox == (100, 180, 100 + 13 * CHAR_W, 220)  # "NGUYỄN VĂN AN": 13 characters
+    assert fields["sex"].value == "Nam" and fields["nationality"].value == "Việt Nam"
+    assert fields["id_number"].value is None
+    assert extraction.decision is Decision.NEEDS_REVIEW
+    assert any(w.startswith("id_number") for w in extraction.warnings)
+
+
+def test_every_field_of_the_type_appears_even_when_not_found() -> None:
+    extraction = extract_as(page_of([[(100, "nothing here")]]), load_settings(), DocType.BIRTH_CERTIFICATE)
+    assert set(extraction.to_json()["fields"]) == {
+        "full_name", "date_of_birth", "sex", "ethnicity", "nationality", "place_of_birth", "id_number", "father_name",
+        "mother_name", "registration_number", "registration_date", "registration_authority"}
+    assert all(f["value"] is None for f in extraction.to_json()["fields"].values())
+
+
+def test_a_disagreeing_qr_is_kept_as_the_value_with_the_ocr_reading_as_alternative(tmp_path: Path) -> None:
+    payload = "079301234567||Trần Thị Mai|15082001|Nữ|Số 1 Lê Lợi, Phường 9, Quận 3, TP. Hồ Chí Minh|01022022"
+    image = tmp_path / "qr.png"
+    qrcode.make(payload.encode()).save(image)
+    result = page_of([[(100, "Số / No.: 079301234568")], [(100, "Họ và tên / Full name:")], [(100, "TRẦN THỊ MAI")],
+                      [(100, "Ngày sinh / Date of birth: 15/08/2001")], [(100, "Giới tính / Sex: Nữ")]], image)
+    extraction = extract_as(result, load_settings(), DocType.CCCD_FRONT)
+    id_field = extraction.fields["id_number"]
+    assert id_field.value == "079301234567" and id_field.source is Source.QR and not id_field.verified
+    assert id_field.alternatives == ((Source.OCR, "079301234568"),)
+    assert extraction.fields["full_name"].verified and extraction.fields["date_of_birth"].verified
+    assert extraction.decision is Decision.NEEDS_REVIEW
+
+
+def test_qr_payload_parsing() -> None:
+    parsed = parse_cccd_qr("079301234567|123456789|Trần Thị Mai|15082001|Nữ|Phường 9, Quận 3|01022022|extra")
+    assert parsed is not None and parsed.date_of_birth == date(2001, 8, 15) and parsed.old_id == "123456789"
+    assert parse_cccd_qr("079301234567|x|too short") is None
+    assert parse_cccd_qr("not-an-id||a|b|c|d|e") is None
+
+
+def test_qr_decoding_of_a_real_image(tmp_path: Path) -> None:
+    payload = "001190012345||Lê Văn Hùng|01011990|Nam|Xã Tam Hiệp, Huyện Thanh Trì, Hà Nội|05062021"
+    image = tmp_path / "card.png"
+    qrcode.make(payload.encode()).save(image)
+    code = read_cccd_qr(image)
+    assert code is not None and code.full_name == "Lê Văn Hùng" and code.bbox is not None
+    assert read_cccd_qr(tmp_path / "missing.png") is None
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nCĂN CƯỚC CÔNG DÂN\nQuê quán: x\nNơi thường trú: y\nCó giá trị đến: z", DocType.CCCD_FRONT),
+    ("Đặc điểm nhận dạng: x\nNgón trỏ trái\nNgón trỏ phải\nIDVNM301234567907930", DocType.CCCD_BACK),
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nGIẤY KHAI SINH\nNơi sinh: x\nQuyển số: 01", DocType.BIRTH_CERTIFICATE),
+    ("GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP\nMã số doanh nghiệp: 0100233488\nVốn điều lệ: 1", DocType.BUSINESS_REGISTRATION),
+    ("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\nQUYẾT ĐỊNH\nCăn cứ Luật\nNơi nhận:\n- Lưu: VT", DocType.ADMINISTRATIVE_DOCUMENT),
+    ("Thực đơn nhà hàng\nPhở bò 50.000", DocType.OTHER),
+])
+def test_classification(text: str, expected: DocType) -> None:
+    assert classify(text).doc_type is expected
+
+
+def test_a_contradicted_manifest_hint_is_reported() -> None:
+    text = "GIẤY KHAI SINH\nNơi sinh: x\nQuyển số: 01\nngười mẹ\nngười cha"
+    result = classify(text, DocType.CCCD_FRONT)
+    assert result.doc_type is DocType.BIRTH_CERTIFICATE and result.confidence <= 0.5 and result.warnings
+
+
+def test_low_confidence_unverified_fields_are_not_auto_approved() -> None:
+    rows = [[(100, "GIẤY CHỨNG NHẬN ĐĂNG KÝ DOANH NGHIỆP")], [(100, "Mã số doanh nghiệp: 0100233488")]]
+    high = extract_as(page_of(rows, confidence=0.97), load_settings(), DocType.BUSINESS_REGISTRATION)
+    low = extract_as(page_of(rows, confidence=0.5), load_settings(), DocType.BUSINESS_REGISTRATION)
+    assert high.fields["enterprise_code"].value == "0100233488"
+    assert not any(w.startswith("enterprise_code") for w in high.warnings)
+    assert any(w.startswith("enterprise_code: độ tin cậy thấp") for w in low.warnings)
+
+
+def test_an_invalid_tax_code_is_flagged() -> None:
+    rows = [[(100, "Mã số doanh nghiệp: 0100233480")]]
+    extraction = extract_as(page_of(rows), load_settings(), DocType.BUSINESS_REGISTRATION)
+    assert extraction.fields["enterprise_code"].value == "0100233480"
+    assert any("check digit" in w for w in extraction.warnings)
