@@ -8,6 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from sohoa.errors import ExitCode, InputFileError
 from storage import Storage
 from tests.fixtures_storage import MakeDocument, store
 
@@ -33,7 +36,9 @@ def test_find_get_and_audit_verify(object_storage: Storage, make_document: MakeD
     assert got.returncode == 0, got.stderr
     assert out.read_bytes() == prepared.signed.pdf_path.read_bytes()
     assert _sohoa(object_storage, "get", "no-such-id").returncode == 4
-    assert _sohoa(object_storage, "find", "--owner", "079301234567", "--type", "passport").returncode == 2
+    with pytest.raises(InputFileError) as bad_type:  # what `find --type passport` gets: exit code 2
+        object_storage.find_for_cli("079301234567", "passport")
+    assert bad_type.value.exit_code == ExitCode.BAD_INPUT
     verified = _sohoa(object_storage, "audit", "verify")
     assert verified.returncode == 0, verified.stderr
     assert "2 entries" in verified.stdout.decode()
