@@ -13,8 +13,10 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sohoa.errors import SohoaError
 from sohoa.logs import get_logger
@@ -28,7 +30,12 @@ from api.schemas import ErrorBody
 log = get_logger(__name__)
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (401, 403, 404, 409, 413, 422, 429, 503)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 422, 429, 503)
+}
+_HTTP_TEXTS = {
+    400: ("Yêu cầu không đọc được", "malformed request"),
+    404: ("Không có đường dẫn này", "no such path"),
+    405: ("Phương thức không được hỗ trợ", "method not allowed"),
 }
 
 
@@ -38,6 +45,23 @@ async def _sohoa_error(request: Request, exc: Exception) -> JSONResponse:
         log.error("request_failed", code=exc.code, error=exc.message)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     return JSONResponse(exc.to_json(), status_code=exc.http_status, headers=headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """Validation errors in the same bilingual shape; the offending input is never echoed back."""
+    assert isinstance(exc, RequestValidationError)
+    errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    where = ", ".join(".".join(e["loc"]) for e in errors)
+    body = ErrorBody(code="invalid_request", vi=f"Yêu cầu không hợp lệ: {where}", en=f"invalid request: {where}",
+                     detail=None, errors=errors)  # fmt: skip
+    return JSONResponse(body.model_dump(), status_code=422)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    vi, en = _HTTP_TEXTS.get(exc.status_code, ("Lỗi yêu cầu", "request error"))
+    body = ErrorBody(code=f"http_{exc.status_code}", vi=vi, en=en, detail=str(exc.detail)[:200])
+    return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -58,6 +82,8 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.state.services = services
     app.add_exception_handler(SohoaError, _sohoa_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     for module in (routes_admin, routes_portal, routes_auditor, routes_staff):
         app.include_router(module.router)
     _add_ui(app)

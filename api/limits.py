@@ -90,17 +90,34 @@ class BodyLimitMiddleware:
         if declared is not None and declared.isdigit() and int(declared) > self.limit:
             await _send_error(send, _too_large(self.limit))
             return
-        seen = 0
+        await self._counted(scope, receive, send)
+
+    async def _counted(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass the body through while counting; past the limit, whatever the app answers becomes 413."""
+        seen, exceeded, answered = 0, False, False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, exceeded
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.limit:
+                exceeded = True
                 raise _too_large(self.limit)
             return message
 
-        await self.app(scope, counted, send)
+        async def guarded(message: Message) -> None:
+            nonlocal answered
+            if not exceeded:
+                await send(message)
+            elif message["type"] == "http.response.start" and not answered:
+                await _send_error(send, _too_large(self.limit))
+            answered = answered or message["type"] == "http.response.start"
+
+        try:
+            await self.app(scope, counted, guarded)
+        except RequestTooLargeError:
+            if not answered:
+                await _send_error(send, _too_large(self.limit))
 
 
 class AccessLogMiddleware:

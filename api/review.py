@@ -67,8 +67,21 @@ def field_out(f: Field, threshold: float) -> FieldOut:
 
 
 def queue(svc: Services, limit: int, offset: int) -> list[StoredDocument]:
-    """Drafts waiting for review, oldest first."""
-    return svc.store().catalog.drafts(limit=limit, offset=offset)  # type: ignore[no-any-return]
+    """Drafts waiting for review, in id order (the catalog keeps no creation time)."""
+    import sqlalchemy as sa
+    from storage.schema import documents
+
+    catalog = svc.store().catalog
+    query = (
+        sa.select(documents.c.id)
+        .where(documents.c.status == DocumentStatus.DRAFT.value)
+        .order_by(documents.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with catalog.engine.connect() as conn:
+        ids = list(conn.execute(query).scalars())
+    return [catalog.get(i) for i in ids]
 
 
 def _draft_document(svc: Services, document_id: str) -> StoredDocument:

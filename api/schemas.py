@@ -24,6 +24,7 @@ class ErrorBody(BaseModel):
     vi: str
     en: str
     detail: str | None = None
+    errors: list[dict[str, Any]] | None = Field(None, description="per-parameter problems (validation errors only)")
 
 
 class TokenResponse(BaseModel):

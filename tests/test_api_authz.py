@@ -84,7 +84,9 @@ def test_reuse_refused_without_citizen_request_reference(api_offline: ApiHarness
     body = {"dossier_code": "HS-1", "procedure": "1.001234", "purpose": "cấp hộ chiếu"}
     response = api_offline.client.post(f"{DOC}/reuse", json=body, headers=api_offline.as_role("portal"))
     assert response.status_code == 422
-    assert any(e["loc"][-1] == "request_reference" for e in response.json()["detail"])
+    body = response.json()
+    assert body["code"] == "invalid_request" and "request_reference" in body["en"]
+    assert any(e["loc"][-1] == "request_reference" for e in body["errors"])
 
 
 @pytest.mark.parametrize("path", ["/ui/queue", "/ui/batches", "/ui/review/doc1"])
