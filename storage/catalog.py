@@ -35,9 +35,12 @@ def normalise_owner_id(owner_id: str) -> str:
 
 
 def create_catalog_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created on the way."""
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    """An engine for ``url``. For SQLite the file's folder is created on the way and writers
+    from several threads (batch flows, API workers) wait up to 30 s for the lock instead of failing."""
+    if url.startswith("sqlite:"):
+        if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return sa.create_engine(url, connect_args={"timeout": 30})
     return sa.create_engine(url, pool_pre_ping=True)
 
 

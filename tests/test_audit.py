@@ -105,3 +105,17 @@ def test_owner_sees_accesses_to_own_documents(storage: Storage, make_document: M
     (entry,) = storage.audit.entries_for_owner("079301234567")
     assert (entry.actor, entry.action, entry.document_id, entry.purpose) == ("cong-dvc", "reuse", doc.id, "đăng ký thường trú")
     assert storage.audit.entries_for_owner("001099012345") == []
+
+
+def test_concurrent_appends_form_one_chain(storage: Storage) -> None:
+    """Four threads appending at once (API workers): every entry lands, the chain stays linear."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def worker(n: int) -> list[int]:
+        return [storage.audit.append(f"worker-{n}", "portal", "read", f"doc-{i}", "tải").seq for i in range(10)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        seqs = sorted(s for chunk in pool.map(worker, range(4)) for s in chunk)
+    assert seqs == list(range(1, 41))
+    result = storage.audit.verify()
+    assert result.ok and result.entries == 40
