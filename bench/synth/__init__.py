@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
+from PIL import Image
 
 from bench.synth import cards, conditions, papers
 from bench.synth.render import FONTS, Canvas
@@ -55,16 +57,14 @@ def generate(doc_type: DocType, *, layout: int = 0, font: str = "liberation-seri
     image, dpi, suffix = conditions.apply(condition, canvas.image, random.Random(f"{condition}/{seed}"), canvas.dpi)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{doc_type.value}-l{layout}-{font}-{condition}-s{seed}{suffix}"
-    params = [cv2.IMWRITE_JPEG_QUALITY, 72] if suffix == ".jpg" else [cv2.IMWRITE_PNG_COMPRESSION, 3]
-    cv2.imwrite(str(path), image, params)
-    _set_dpi(path, dpi)
+    _write(path, image, dpi)
     return Sample(path, truth, doc_type, layout, font, condition, seed)
 
 
-def _set_dpi(path: Path, dpi: int) -> None:
-    """Record the resolution in the file (OpenCV does not), so the pipeline knows the scale."""
-    from PIL import Image
-
-    with Image.open(path) as img:
-        img.load()
-        img.save(path, dpi=(dpi, dpi), **({"quality": 95} if path.suffix == ".jpg" else {}))
+def _write(path: Path, image: np.ndarray, dpi: int) -> None:
+    """One encode, with the resolution recorded in the file (the pipeline reads it to know the scale)."""
+    rgb = Image.fromarray(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+    if path.suffix == ".jpg":
+        rgb.save(path, quality=72, dpi=(dpi, dpi))
+    else:
+        rgb.save(path, compress_level=1, dpi=(dpi, dpi))

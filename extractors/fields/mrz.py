@@ -116,12 +116,12 @@ def parse_td1(lines: tuple[str, str, str]) -> Mrz:
 
 
 def find_td1(text: str) -> Mrz | None:
-    """The best TD1 zone in OCR text: a line starting ``ID`` followed by two more MRZ-like lines."""
+    """The best TD1 zone in OCR text: a line starting ``IDVNM`` (first letters may be misread) and the next two."""
     rows = [re.sub(r"\s+", "", r) for r in text.splitlines()]
     rows = [r for r in rows if len(r) >= 24 and ("<" in r or "«" in r)]
     best: Mrz | None = None
     for i in range(len(rows) - 2):
-        if not rows[i].upper().startswith(("ID", "1D", "LD")):
+        if "VNM" not in rows[i].upper()[:6]:
             continue
         candidate = parse_td1(tuple(repair_line(rows[i + k], k) for k in range(3)))  # type: ignore[arg-type]
         if best is None or sum(candidate.checks.values()) > sum(best.checks.values()):

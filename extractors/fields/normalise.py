@@ -17,9 +17,10 @@ from sohoa.model import nfc
 
 # Letters that OCR returns in place of digits inside numeric fields.
 _DIGIT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "D": "0", "Q": "0", "I": "1", "l": "1", "|": "1",
-                                   "!": "1", "Z": "2", "S": "5", "s": "5", "B": "8", "G": "6", "g": "9"})
+                                   "!": "1", "i": "1", "z": "2", "Z": "2", "Ø": "0", "ø": "0", "b": "6", "q": "9", "S": "5", "s": "5", "B": "8", "G": "6", "g": "9"})
 _DATE_NUMERIC = re.compile(r"(\d{1,2})\s*[/\-.]\s*(\d{1,2})\s*[/\-.]\s*(\d{4})")
-_DATE_WORDS = re.compile(r"ng[aà]y\W*(\d{1,2})\W*th[aá]ng\W*(\d{1,2})\W*n[aă]m\W*(\d{4})", re.IGNORECASE)
+_D = r"[\dolizsbgq|!ø]"  # a digit or a letter OCR confuses with one (folded text is lower case)
+_DATE_WORDS = re.compile(rf"ngay\W*({_D}{{1,2}})\W*thang\W*({_D}{{1,2}})\W*nam\W*({_D}{{4}})")
 _DATE_COMPACT = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)")
 
 
@@ -52,10 +53,12 @@ def _make_date(day: str, month: str, year: str) -> date | None:
 def parse_date(raw: str) -> date | None:
     """A day-month-year date in ``dd/mm/yyyy``, ``ngày dd tháng mm năm yyyy`` or ``ddmmyyyy`` form."""
     text = nfc(raw)
-    for pattern in (_DATE_NUMERIC, _DATE_WORDS):
-        match = pattern.search(text) or pattern.search(text.translate(_DIGIT_LOOKALIKES))
-        if match:
-            return _make_date(*match.groups())
+    match = _DATE_NUMERIC.search(text) or _DATE_NUMERIC.search(text.translate(_DIGIT_LOOKALIKES))
+    if match:
+        return _make_date(*match.groups())
+    match = _DATE_WORDS.search(fold(text))
+    if match:
+        return _make_date(*(digits(g) for g in match.groups()))
     match = _DATE_COMPACT.search(digits(text))
     return _make_date(*match.groups()) if match else None
 

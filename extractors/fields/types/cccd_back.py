@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from extractors.fields import crosscheck
 from extractors.fields.mrz import Mrz, find_td1
-from extractors.fields.mrz_ocr import read_mrz_image
+from extractors.fields.mrz_ocr import MrzReading, read_mrz_image
 from extractors.fields.reader import Document, Findings, read_labelled
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
 from extractors.fields.validators import cccd_sex_century
@@ -28,36 +28,63 @@ SCHEMA = DocSchema(
 )
 
 
-def best_mrz(doc: Document) -> tuple[Mrz, int] | None:
-    """A valid MRZ from the page text, else from a whitelisted re-reading; else the best invalid one."""
-    fallback: tuple[Mrz, int] | None = None
+NAME_MIN_CONFIDENCE = 0.9
+
+
+@dataclass(frozen=True)
+class MrzChoice:
+    """The MRZ believed, its page, and whether its unchecked name line is confirmed."""
+
+    mrz: Mrz
+    page: int
+    name_confirmed: bool
+
+
+def best_mrz(doc: Document) -> MrzChoice | None:
+    """Both readings of the zone (page OCR, whitelisted re-read); a check-digit-valid one wins.
+
+    The name line has no check digit: it counts as confirmed when both readings agree on it
+    or the re-read saw it with high confidence.
+    """
     for page_no, page in enumerate(doc.result.pages, start=1):
-        for reading in (lambda: find_td1(page.text), lambda: _reread(doc, page_no)):
-            mrz = reading()
-            if mrz is not None and mrz.valid:
-                return mrz, page_no
-            if mrz is not None and fallback is None:
-                fallback = (mrz, page_no)
-    return fallback
+        image = doc.image(page_no)
+        from_page = find_td1(page.text)
+        reread = read_mrz_image(image, doc.settings) if image is not None else None
+        candidates = [m for m in (reread.mrz if reread else None, from_page) if m is not None]
+        if not candidates:
+            continue
+        chosen = next((m for m in candidates if m.valid), candidates[0])
+        return MrzChoice(chosen, page_no, chosen.valid and _name_confirmed(doc, page_no, chosen, from_page, reread))
+    return None
 
 
-def _reread(doc: Document, page: int) -> Mrz | None:
+def _name_confirmed(doc: Document, page: int, chosen: Mrz, from_page: Mrz | None, reread: MrzReading | None) -> bool:
+    """Two readings agree on the name line, or the re-read is sure of it; a third reading is tried last."""
+    if from_page is not None and from_page.lines[2] == chosen.lines[2] and from_page is not chosen:
+        return True
+    if reread is not None and reread.mrz is chosen and reread.name_confidence >= NAME_MIN_CONFIDENCE:
+        return True
     image = doc.image(page)
-    return None if image is None else read_mrz_image(image, doc.settings)
+    third = read_mrz_image(image, doc.settings, binarise=True) if image is not None else None
+    return third is not None and third.mrz.lines[2] == chosen.lines[2]  # chosen is itself one reading
 
 
-def apply_mrz(found: Findings, mrz: Mrz, page: int) -> None:
+def apply_mrz(found: Findings, choice: MrzChoice) -> None:
     """MRZ values become the fields; verified only if every check digit holds."""
+    mrz, page = choice.mrz, choice.page
     coded = cccd_sex_century(mrz.id_number)
     birth = mrz.birth_date(coded[1] if coded else None)
     values = {"id_number": mrz.id_number, "date_of_birth": crosscheck.iso(birth), "sex": mrz.sex,
               "expiry_date": crosscheck.iso(mrz.expiry_date())}
     for name, value in values.items():
         crosscheck.confirm(found, name, value, Source.MRZ, page=page, trusted=mrz.valid)
-    found.fields["mrz"] = Field("mrz", mrz.text, 0.99 if mrz.valid else 0.3, Source.MRZ, verified=mrz.valid, page=page)
+    found.fields["mrz"] = Field("mrz", mrz.text, 0.99 if choice.name_confirmed else 0.5, Source.MRZ,
+                                verified=choice.name_confirmed, page=page)
     if not mrz.valid:
         failed = ", ".join(k for k, ok in mrz.checks.items() if not ok)
         found.flag("mrz", f"sai số kiểm tra MRZ ({failed})", f"MRZ check digit failed ({failed})")
+    elif not choice.name_confirmed:
+        found.flag("mrz", "dòng tên MRZ chưa được xác nhận", "MRZ name line (no check digit) not confirmed")
 
 
 @dataclass(frozen=True)
@@ -66,11 +93,11 @@ class CccdBackExtractor:
 
     def extract(self, doc: Document) -> Findings:
         found = read_labelled(doc, self.schema)
-        located = best_mrz(doc)
-        if located is None:
+        choice = best_mrz(doc)
+        if choice is None:
             found.flag("mrz", "không tìm thấy MRZ", "MRZ not found")
         else:
-            apply_mrz(found, *located)
+            apply_mrz(found, choice)
             crosscheck.check_id_against_person(found)
         crosscheck.check_person_dates(found, "date_of_birth", "issue_date", "expiry_date")
         return found
