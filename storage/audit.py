@@ -98,14 +98,21 @@ class AuditVerification:
         if self.ok:
             return (f"Chuỗi nhật ký toàn vẹn: {self.entries} mục, {self.checkpoints} điểm kiểm tra / "
                     f"audit chain intact: {self.entries} entries, {self.checkpoints} checkpoints")
-        return f"Nhật ký bị sửa đổi tại mục {self.bad_seq}: {self.vi} / audit log tampered at entry {self.bad_seq}: {self.en}"
+        return (f"Nhật ký bị sửa đổi tại mục {self.bad_seq}: {self.vi} / "
+                f"audit log tampered at entry {self.bad_seq}: {self.en}")
 
 
 _PROBLEMS = {
     "missing": ("mục này đã bị xoá", "this entry was deleted"),
-    "broken_link": ("liên kết với mục trước bị đứt (xoá hoặc đảo thứ tự)", "link to the previous entry is broken (deleted or reordered)"),
+    "broken_link": (
+        "liên kết với mục trước bị đứt (xoá hoặc đảo thứ tự)",
+        "link to the previous entry is broken (deleted or reordered)",
+    ),
     "edited": ("nội dung mục đã bị sửa", "the entry's content was edited"),
-    "tail_missing": ("các mục cuối đã bị xoá so với điểm kiểm tra đã ký", "entries after this point were deleted (signed checkpoint is later)"),
+    "tail_missing": (
+        "các mục cuối đã bị xoá so với điểm kiểm tra đã ký",
+        "entries after this point were deleted (signed checkpoint is later)",
+    ),
     "rewritten": ("chuỗi khác với điểm kiểm tra đã ký", "the chain differs from the signed checkpoint"),
     "bad_signature": ("chữ ký điểm kiểm tra không hợp lệ", "checkpoint signature is invalid"),
 }

@@ -69,8 +69,6 @@ def _storage_error(e: S3Error, what: str) -> SohoaError:
         return NotFoundError("Không tìm thấy đối tượng lưu trữ", "Stored object not found", detail=detail)
     if e.code == "PreconditionFailed":
         return ConflictError("Đối tượng đã tồn tại", "Object already exists", detail=detail)
-    if "WORM" in (e.message or ""):
-        return ObjectLockError("Đối tượng đang bị khoá lưu trữ", "Object version is under retention lock", detail=detail)
     return StorageError("Kho đối tượng từ chối yêu cầu", "Object store refused the request", detail=detail)
 
 

@@ -26,7 +26,8 @@ def find_table(documents: Sequence[StoredDocument]) -> str:
     """One line per document: id, type, owner name, validity, signing time."""
     if not documents:
         return "Không có giấy tờ còn hiệu lực / no valid documents"
-    header = f"{'Mã tài liệu / id':38}  {'Loại / type':30}  {'Chủ sở hữu / owner':28}  {'Hiệu lực đến / valid until':26}  Ký lúc / signed"
+    header = (f"{'Mã tài liệu / id':38}  {'Loại / type':30}  {'Chủ sở hữu / owner':28}  "
+              f"{'Hiệu lực đến / valid until':26}  Ký lúc / signed")
     lines = [header, "-" * len(header)]
     for d in documents:
         until = d.valid_until.isoformat() if d.valid_until else "—"

@@ -71,7 +71,7 @@ class Storage:
         bucket, days = self.settings.bucket_quarantine, self.settings.retention_days_draft
         if path is not None and path.is_file():
             self.objects.put_file(bucket, key, path, sha256_file(path), mode=GOVERNANCE, days=days)
-        why = reason.to_json() if isinstance(reason, SohoaError) else {"code": "other", "vi": reason, "en": reason, "detail": None}
+        why = reason.to_json() if isinstance(reason, SohoaError) else {"code": "other", "vi": reason, "en": reason}
         body = json.dumps({"file": name, "batch": batch, **why}, ensure_ascii=False).encode()
         self.objects.put_bytes(bucket, key + ".reason.json", body, mode=GOVERNANCE, days=days, content_type="application/json")
         return key
@@ -189,7 +189,9 @@ class Storage:
         doc = self.catalog.get(document_id)
         data = self.objects.get_bytes(self._docs, doc.pdf_key, version_id=self.catalog.pdf_version(document_id))
         if sha256_bytes(data) != doc.sha256:
-            raise IntegrityError("Tài liệu lưu trữ không khớp mã băm", "Stored document does not match its hash", detail=document_id)
+            raise IntegrityError(
+                "Tài liệu lưu trữ không khớp mã băm", "Stored document does not match its hash", detail=document_id
+            )
         return data
 
     def presigned_url(self, document_id: str, expires: timedelta | None = None) -> str:
