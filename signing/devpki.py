@@ -82,7 +82,8 @@ class DevPki:
         return f"{self.base_url}/sohoa/tsa/{label}"
 
 
-_CACHE: dict[tuple[Path, int], DevPki] = {}
+_CACHE: dict[tuple[Path, int], tuple[float, DevPki]] = {}
+HEALTH_RECHECK_SECONDS = 10.0  # signing calls this several times per document
 
 
 def ensure_dev_pki(settings: Settings) -> DevPki:
@@ -90,14 +91,19 @@ def ensure_dev_pki(settings: Settings) -> DevPki:
     pki_dir = settings.var_dir / "pki"
     port = settings.dev_pki_port
     cached = _CACHE.get((pki_dir, port))
-    if cached is not None and _healthy(cached.base_url):
-        return cached
+    if cached is not None:
+        checked_at, known = cached
+        if time.monotonic() - checked_at < HEALTH_RECHECK_SECONDS:
+            return known
+        if _healthy(known.base_url):
+            _CACHE[(pki_dir, port)] = (time.monotonic(), known)
+            return known
     pki = DevPki(base_url=f"http://127.0.0.1:{port}", pki_dir=pki_dir, port=port)
     _ensure_keys(pki_dir / "keys")
     _ensure_materials(pki)
     if not _healthy(pki.base_url):
         _start_animator(pki)
-    _CACHE[(pki_dir, port)] = pki
+    _CACHE[(pki_dir, port)] = (time.monotonic(), pki)
     return pki
 
 

@@ -38,6 +38,10 @@ from signing.trust import signing_context, timestamper
 log = get_logger(__name__)
 
 FIELD_NAME = "SohoaSignature"
+# Space for the CMS blob (signer chain + timestamp token with the TSA chain; the
+# revocation data goes to the DSS). Reserving it skips pyHanko's dry-run
+# signature that would otherwise estimate the size: a second CMS per document.
+BYTES_RESERVED = 24 * 1024
 REASON = "Bản sao điện tử có chữ ký số / certified electronic copy"
 
 
@@ -66,12 +70,14 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
     if not src.is_file():
         raise FileNotFound(f"Không tìm thấy tệp {src}", f"file not found: {src}")
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.part")
+    stamper = timestamper(settings)
     with open_signer(settings) as signer:
         name = signer_name(signer)
-        pdf_signer = signers.PdfSigner(signature_metadata(settings, name), signer=signer, timestamper=timestamper(settings))
+        pdf_signer = signers.PdfSigner(signature_metadata(settings, name), signer=signer, timestamper=stamper)
         try:
             with src.open("rb") as inf, tmp.open("wb") as outf:
-                pdf_signer.sign_pdf(IncrementalPdfFileWriter(inf, strict=False), output=outf)
+                writer = IncrementalPdfFileWriter(inf, strict=False)
+                pdf_signer.sign_pdf(writer, output=outf, bytes_reserved=BYTES_RESERVED)
         except Exception as e:
             tmp.unlink(missing_ok=True)
             raise _signing_error(e) from e
@@ -81,7 +87,7 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
         sha256=sha256_file(dst),
         extraction_sha256=extraction_sha256_of(src) or "",
         signer=name,
-        signed_at=signature_time(dst),
+        signed_at=stamper.first_time or signature_time(dst),
         level=settings.signature_level,
     )
     log.info("signing.signed", path=str(dst), level=signed.level, signer=name)

@@ -12,13 +12,57 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from functools import cached_property, lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding, rsa
+from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from pyhanko.sign import signers
+from pyhanko_certvalidator.util import get_pyca_cryptography_hash
 from pyhanko.sign.signers import Signer
 
 from sohoa.errors import ConfigurationError, SigningError
 from sohoa.settings import Settings, SignerBackend
+
+
+class LoadedKeySigner(signers.SimpleSigner):
+    """``SimpleSigner`` that parses its private key once, not at every signature.
+
+    pyHanko's ``SimpleSigner.sign_raw`` re-loads the key from DER each time,
+    and loading an RSA key runs its consistency check — most of the CPU of a
+    signature. RSA PKCS#1 v1.5 (what the PKCS#12 signers here use) signs with
+    the cached key; other mechanisms fall back to pyHanko's own path.
+    """
+
+    @cached_property
+    def _private_key(self) -> PrivateKeyTypes:
+        return serialization.load_der_private_key(self.signing_key.dump(), password=None)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)
+        key = self._private_key
+        if mechanism.signature_algo == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPrivateKey):
+            return key.sign(data, padding.PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+        return super().sign_raw(data, digest_algorithm)
+
+
+@lru_cache(maxsize=8)
+def _load_pkcs12(path: Path, mtime_ns: int, password: bytes) -> LoadedKeySigner:
+    """Decrypting a PKCS#12 costs a key derivation: once per file version and process."""
+    try:
+        loaded = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
+    except Exception as e:  # pyHanko/cryptography raise many types for a bad file or password
+        raise ConfigurationError(
+            "Không đọc được tệp khóa ký (sai mật khẩu?)", "cannot load the signer PKCS#12 (wrong password?)",
+            detail=f"{path}: {e}",
+        ) from e
+    if loaded is None:
+        raise ConfigurationError("Tệp khóa ký không hợp lệ", "invalid signer PKCS#12 file", detail=str(path))
+    return LoadedKeySigner(
+        signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+        cert_registry=loaded.cert_registry, signature_mechanism=loaded.signature_mechanism,
+    )  # fmt: skip
 
 
 @contextmanager
@@ -29,16 +73,7 @@ def _pkcs12_signer(settings: Settings) -> Iterator[Signer]:
         raise ConfigurationError(
             f"Không tìm thấy tệp khóa ký {path}", f"signer PKCS#12 file {path} not found"
         )
-    try:
-        signer = signers.SimpleSigner.load_pkcs12(str(path), passphrase=password)
-    except Exception as e:  # pyHanko/cryptography raise many types for a bad file or password
-        raise ConfigurationError(
-            "Không đọc được tệp khóa ký (sai mật khẩu?)", "cannot load the signer PKCS#12 (wrong password?)",
-            detail=f"{path}: {e}",
-        ) from e
-    if signer is None:
-        raise ConfigurationError("Tệp khóa ký không hợp lệ", "invalid signer PKCS#12 file", detail=str(path))
-    yield signer
+    yield _load_pkcs12(path.resolve(), path.stat().st_mtime_ns, password)
 
 
 def _pkcs12_source(settings: Settings) -> tuple[Path, bytes]:

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from asn1crypto import x509
+from asn1crypto import cms, x509
 from pyhanko.keys import load_cert_from_pemder
-from pyhanko.sign.timestamps import HTTPTimeStamper
+from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from sohoa.errors import ConfigurationError
 from sohoa.settings import Settings
@@ -50,15 +51,34 @@ def tsa_url(settings: Settings) -> str:
     return ensure_dev_pki(settings).tsa_url()
 
 
-def timestamper(settings: Settings) -> HTTPTimeStamper:
-    return HTTPTimeStamper(tsa_url(settings), timeout=HTTP_TIMEOUT)
+class RecordingTimeStamper(HTTPTimeStamper):
+    """RFC 3161 client that remembers the time of the first token it obtained.
+
+    That first token is the signature timestamp: its ``genTime`` is the
+    signing time reported without re-reading the signed file. It runs over
+    ``requests`` because pyHanko's sync calls start a fresh event loop each
+    time, which would make an aiohttp session per call.
+    """
+
+    first_time: datetime | None = None
+
+    async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
+        token = await super().async_timestamp(message_digest, md_algorithm)
+        if self.first_time is None:
+            self.first_time = token["content"]["encap_content_info"]["content"].parsed["gen_time"].native
+        return token
+
+
+def timestamper(settings: Settings) -> RecordingTimeStamper:
+    return RecordingTimeStamper(tsa_url(settings), timeout=HTTP_TIMEOUT)
 
 
 def signing_context(settings: Settings) -> ValidationContext:
     """Online context used while signing to collect revocation data for embedding."""
     return ValidationContext(
-        trust_roots=trust_roots(settings), allow_fetching=True, revocation_mode="hard-fail"
-    )
+        trust_roots=trust_roots(settings), allow_fetching=True, revocation_mode="hard-fail",
+        fetcher_backend=RequestsFetcherBackend(per_request_timeout=HTTP_TIMEOUT),
+    )  # fmt: skip
 
 
 def offline_context(

@@ -1,0 +1,158 @@
+"""Signing benchmark: signatures/s and verifications/s per core, and where signing time goes.
+
+Runs a throw-away development PKI (certomancer animator on loopback: TSA, OCSP,
+CRLs), builds 1-page and 10-page result documents, then for B-T and B-LT:
+
+* signs ``--n`` times with ``signing.sign_pdf`` and with bare pyHanko
+  (``PdfSigner`` with the same metadata, signer and timestamper: the peer, i.e.
+  what our wrapper costs on top of the library);
+* verifies ``--n`` times with ``signing.verify_pdf`` (offline, every check) and,
+  as peers, bare ``pyhanko.sign.validation.validate_pdf_signature`` and
+  poppler's ``pdfsig`` (wall time of the process).
+
+"Per core" = 1 / CPU seconds per operation, counting our process AND the
+animator process (the TSA and OCSP responder work is part of a signature's cost
+on one machine). Wall-clock rates are printed too. Medians over ``--n`` runs.
+The cost split times each part on its own: hashing the document, building the
+CMS (RSA-2048 signature), one TSA round trip, fetching revocation data for the
+signer and TSA chains, and the PDF write (a B-B signature minus hash and CMS).
+
+    .venv/bin/python -m bench.signing [--n 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import psutil
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import signers
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko_certvalidator import CertificateValidator
+
+from signing import build_result_pdf, sign_pdf, verify_pdf
+from signing.devpki import PKCS12_PASSWORD, ensure_dev_pki, stop_dev_pki
+from signing.sign import signature_metadata
+from signing.signers import open_signer
+from signing.trust import offline_context, signing_context, timestamper, trust_roots
+from sohoa.settings import Settings, load_settings
+from sohoa.tools import require, run
+from storage.local_minio import free_port
+from tests.fixtures_signing import SAMPLE_META, make_text_pdf, sample_extraction
+
+
+def _measure(action: Callable[[], object], n: int, helper: psutil.Process) -> tuple[float, float]:
+    """Median wall seconds and median CPU seconds (ours + animator) of ``action``."""
+    walls, cpus = [], []
+    ours = psutil.Process()
+    for _ in range(n):
+        c0 = sum(ours.cpu_times()[:2]) + sum(helper.cpu_times()[:2])
+        w0 = time.perf_counter()
+        action()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(sum(ours.cpu_times()[:2]) + sum(helper.cpu_times()[:2]) - c0)
+    return statistics.median(walls), statistics.median(cpus)
+
+
+def _bare_pyhanko_sign(src: Path, dst: Path, settings: Settings) -> None:
+    with open_signer(settings) as signer:
+        meta = signature_metadata(settings, "bench")
+        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper(settings))
+        with src.open("rb") as inf, dst.open("wb") as outf:
+            pdf_signer.sign_pdf(IncrementalPdfFileWriter(inf), output=outf)
+
+
+def _bare_pyhanko_verify(path: Path, settings: Settings) -> None:
+    with path.open("rb") as f:
+        sig = PdfFileReader(f).embedded_regular_signatures[0]
+        validate_pdf_signature(sig, offline_context(trust_roots(settings), None, None), skip_diff=False)
+
+
+def _cost_split(doc: Path, settings: Settings, work: Path, n: int, helper: psutil.Process) -> dict[str, float]:
+    """Median wall milliseconds of each part of a B-LT signature, measured separately."""
+    data = doc.read_bytes()
+    stamper = timestamper(settings)
+    digest = hashlib.sha256(data).digest()
+    with open_signer(settings) as signer:
+        cms = lambda: asyncio.run(signer.async_sign_general_data(digest, "sha256", detached=True))  # noqa: E731
+        chain = list(signer.cert_registry)
+
+        def revocation() -> None:
+            validator = CertificateValidator(signer.signing_cert, intermediate_certs=chain, validation_context=signing_context(settings))
+            asyncio.run(validator.async_validate_usage({"non_repudiation"}))
+
+        parts = {
+            "hashing": lambda: hashlib.sha256(data).digest(),
+            "CMS (RSA sign + assembly)": cms,
+            "TSA round trip": lambda: asyncio.run(stamper.async_timestamp(digest, "sha256")),
+            "revocation fetch (OCSP + CRL)": revocation,
+        }
+        result = {name: _measure(action, n, helper)[0] * 1000 for name, action in parts.items()}
+    bb = settings.model_copy(update={"signature_level": "B-T"})
+    plain = signers.PdfSignatureMetadata(field_name="S", md_algorithm="sha256")
+
+    def b_b() -> None:
+        with open_signer(bb) as s, doc.open("rb") as inf, (work / "bb.pdf").open("wb") as outf:
+            signers.PdfSigner(plain, signer=s).sign_pdf(IncrementalPdfFileWriter(inf), output=outf)
+
+    total_bb = _measure(b_b, n, helper)[0] * 1000
+    result["PDF write (B-B − hash − CMS)"] = max(0.0, total_bb - result["hashing"] - result["CMS (RSA sign + assembly)"])
+    return result
+
+
+def _pdfsig(path: Path) -> None:
+    run([require("pdfsig"), "-nocert", path], timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=10, help="runs per measurement (median)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp:
+        work = Path(tmp)
+        base = load_settings(var_dir=work / "var", dev_pki_port=free_port())
+        pki = ensure_dev_pki(base)
+        helper = psutil.Process(int((pki.pki_dir / "animator.pid").read_text()))
+        settings = load_settings(**{**base.model_dump(), "signer_pkcs12": pki.signer_pkcs12,
+                                    "signer_pkcs12_password": PKCS12_PASSWORD.decode(), "tsa_url": pki.tsa_url(),
+                                    "trust_roots": (pki.trust_root,)})  # fmt: skip
+        try:
+            _run(work, settings, args.n, helper)
+        finally:
+            stop_dev_pki(base)
+
+
+def _run(work: Path, settings: Settings, n: int, helper: psutil.Process) -> None:
+    print(f"n={n} runs per figure (median); per core = 1 / CPU s per op (sohoa process + animator)")
+    print(f"{'doc':>7} {'level':>5} | {'sign/s wall':>11} {'sign/s core':>11} {'peer/s core':>11} | "
+          f"{'verify/s wall':>13} {'verify/s core':>13} {'pyHanko/s core':>14} {'pdfsig/s wall':>13}")  # fmt: skip
+    docs = {}
+    for pages in (1, 10):
+        src = make_text_pdf(work / f"in{pages}.pdf", pages)
+        docs[pages] = build_result_pdf(src, sample_extraction(), SAMPLE_META, work / f"result{pages}.pdf")
+    for pages, doc in docs.items():
+        for level in ("B-T", "B-LT"):
+            s = settings.model_copy(update={"signature_level": level})
+            out = work / f"signed-{pages}-{level}.pdf"
+            sw, sc = _measure(lambda: sign_pdf(doc, out, s), n, helper)
+            _, pc = _measure(lambda: _bare_pyhanko_sign(doc, work / "peer.pdf", s), n, helper)
+            vw, vc = _measure(lambda: verify_pdf(out, s), n, helper)
+            _, hc = _measure(lambda: _bare_pyhanko_verify(out, s), n, helper)
+            qw, _ = _measure(lambda: _pdfsig(out), n, helper)
+            print(f"{pages:>5}pg {level:>5} | {1 / sw:>11.1f} {1 / sc:>11.1f} {1 / pc:>11.1f} | "
+                  f"{1 / vw:>13.1f} {1 / vc:>13.1f} {1 / hc:>14.1f} {1 / qw:>13.1f}")  # fmt: skip
+    print("\ncost split of one B-LT signature, 1-page document (median wall ms):")
+    for name, ms in _cost_split(docs[1], settings, work, n, helper).items():
+        print(f"  {name:<32} {ms:8.2f}")
+
+
+if __name__ == "__main__":
+    main()
