@@ -30,9 +30,8 @@ class PageJob:
     """One page to produce, in the form the workers need.
 
     ``image`` is a raster file to decode (frame ``frame`` of it), ``None`` for a
-    page to render with pdftoppm. ``passthrough`` marks an image file that may be
-    handed to Tesseract as is when preprocessing changes nothing (a JPEG is then
-    embedded in the PDF without re-encoding). ``quarter`` is a clockwise rotation
+    page to render with pdftoppm. ``passthrough`` marks a JPEG that is embedded in
+    the searchable PDF byte for byte when preprocessing changes nothing. ``quarter`` is a clockwise rotation
     the container asks for (PDF ``/Rotate``).
     """
 
@@ -65,8 +64,9 @@ def raster_jobs(triaged: Triaged, settings: Settings) -> list[PageJob]:
             for index in range(count):
                 img.seek(index)
                 check_pixels(img.width, img.height, settings, path.name)
-                upright = img.getexif().get(0x0112, 1) in (0, 1)
-                passthrough = count == 1 and upright and triaged.kind in (Kind.JPEG, Kind.PNG)
+                # PNG keeps EXIF after the pixels: reading it would decode the image here
+                upright = triaged.kind is not Kind.JPEG or img.getexif().get(0x0112, 1) in (0, 1)
+                passthrough = count == 1 and upright and triaged.kind is Kind.JPEG and img.mode in ("L", "RGB")
                 jobs.append(PageJob(path, index + 1, PageOrigin.IMAGE, path, index, file_dpi(img), 0, passthrough))
             return jobs
     except InputFileError:

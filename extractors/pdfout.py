@@ -1,20 +1,54 @@
-"""Merging pages into one searchable PDF with pikepdf.
+"""Searchable PDF pages and their merge, with pikepdf.
 
-OCRed pages come as Tesseract's one-page PDFs (cleaned image embedded without
-lossy re-encoding, invisible text aligned on it); text-layer pages are copied
-from the original PDF unchanged. Nothing is re-rendered, so the merge costs
-milliseconds and keeps every image byte.
+A one-page searchable PDF is Tesseract's text-only PDF (invisible text, page
+sized from the image's dpi) with the page image drawn underneath. We embed
+the image ourselves because Tesseract re-encodes any non-JPEG/PNG input as a
+lossy JPEG: here an unchanged JPEG scan is embedded byte for byte (DCT), and any
+other page as its exact pixels, Flate level 1 (lossless, fast). Text-layer pages
+are copied from the original PDF unchanged. Nothing is re-rendered.
 """
 
 from __future__ import annotations
 
+import zlib
 from contextlib import ExitStack
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 
 from sohoa.errors import ToolError
 from sohoa.model import OcrPage, OcrResult
+
+
+def _image_stream(pdf: pikepdf.Pdf, pixels: np.ndarray, jpeg: Path | None) -> pikepdf.Stream:
+    """An image XObject: the JPEG file's bytes when given (its pixels must be ``pixels``), else Flate of ``pixels``."""
+    height, width = pixels.shape[:2]
+    colour = pikepdf.Name.DeviceGray if pixels.ndim == 2 else pikepdf.Name.DeviceRGB
+    if jpeg is not None:
+        stream = pikepdf.Stream(pdf, jpeg.read_bytes())
+        stream.Filter = pikepdf.Name.DCTDecode
+    else:
+        stream = pikepdf.Stream(pdf, zlib.compress(np.ascontiguousarray(pixels).tobytes(), 1))
+        stream.Filter = pikepdf.Name.FlateDecode
+    stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
+    stream.Width, stream.Height, stream.ColorSpace, stream.BitsPerComponent = width, height, colour, 8
+    return stream
+
+
+def add_page_image(text_pdf: Path, pixels: np.ndarray, out: Path, jpeg: Path | None = None) -> Path:
+    """Draw the page image under the invisible text of Tesseract's one-page text-only PDF; write ``out``."""
+    try:
+        with pikepdf.open(text_pdf) as pdf:
+            page = pdf.pages[0]
+            box = page.mediabox
+            width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
+            name = page.add_resource(_image_stream(pdf, pixels, jpeg), pikepdf.Name.XObject, prefix="Scan")
+            page.contents_add(f"q {width:.4f} 0 0 {height:.4f} 0 0 cm {name} Do Q\n".encode(), prepend=True)
+            pdf.save(out)
+    except pikepdf.PdfError as e:
+        raise ToolError("Không tạo được trang PDF có thể tìm kiếm", "could not build a searchable PDF page", detail=str(e)) from e
+    return out
 
 
 def _source_page(stack: ExitStack, cache: dict[Path, pikepdf.Pdf], page: OcrPage) -> pikepdf.Page:

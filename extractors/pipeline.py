@@ -1,8 +1,8 @@
 """From an input file to recognised pages: triage, split, clean, OCR — pages in parallel.
 
 Each page is one job: decode, preprocess (OpenCV), write the cleaned image
-losslessly, then ONE Tesseract pass giving words+boxes and the one-page
-searchable PDF. Jobs run on a pool of ``settings.workers`` threads, each driving
+losslessly, then ONE Tesseract pass giving words+boxes and the invisible text
+of the one-page searchable PDF, under which the page image is drawn losslessly. Jobs run on a pool of ``settings.workers`` threads, each driving
 its own single-threaded Tesseract process, so N cores OCR N pages at once.
 Text-layer PDF pages are only rendered (for QR reading), never OCRed.
 """
@@ -21,7 +21,7 @@ from PIL import Image
 from extractors import pages as pagesplit
 from extractors import preprocess, tesseract
 from extractors.pages import PageJob
-from extractors.pdfout import merge_pages
+from extractors.pdfout import add_page_image, merge_pages
 from extractors.triage import decode_frame, triage
 from sohoa.logs import get_logger
 from sohoa.model import OcrPage, OcrResult, Page, PageOrigin, Source, sha256_file
@@ -30,7 +30,7 @@ from sohoa.tools import require, run
 
 log = get_logger(__name__)
 # Cleaned pages are written as uncompressed TIFF: lossless, ~30× faster to write than
-# PNG and faster for Tesseract to read (it Flate-compresses the image into the PDF itself).
+# PNG and faster for Tesseract to read.
 RAW_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1]
 
 
@@ -59,35 +59,44 @@ def write_searchable_pdf(result: OcrResult, out: Path) -> None:
 
 
 def process_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> OcrPage:
-    """One page from job to recognised text (text layer or OCR)."""
+    """One page from job to recognised text (text layer or OCR) and, when OCRed, its one-page PDF."""
     start = time.perf_counter()
     if job.origin is PageOrigin.PDF_TEXT:
         page = Page(job.source, job.number, job.origin, *_render(job, settings, workdir))
         text = tesseract.text_of(job.words)
         return OcrPage(page, job.words, text, Source.TEXT_LAYER, None, time.perf_counter() - start)
-    page = _clean_page(job, settings, workdir, steps)
+    page, pixels, jpeg = _clean_page(job, settings, workdir, steps)
     assert page.image_path is not None
-    found = tesseract.recognise_image(page.image_path, workdir / f"p{job.number:04d}-ocr", page.dpi, settings)
-    return OcrPage(page, found.words, found.text, Source.OCR, found.pdf_path, time.perf_counter() - start)
+    base = workdir / f"p{job.number:04d}-ocr"
+    found = tesseract.recognise_image(page.image_path, base, page.dpi, settings)
+    pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", jpeg)
+    return OcrPage(page, found.words, found.text, Source.OCR, pdf, time.perf_counter() - start)
 
 
-def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> Page:
-    """Decode, clean and write the page image; an unchanged JPEG/PNG is copied byte for byte."""
+def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> tuple[Page, np.ndarray, Path | None]:
+    """Decode, clean and write the page image: the Page, its pixels, and the JPEG to embed as is (if any).
+
+    An unchanged JPEG scan is copied byte for byte; any other page is written as
+    an uncompressed TIFF (lossless, and the fastest for us to write and Tesseract to read).
+    """
     source, dpi = _decode(job, settings, workdir)
     image = np.asarray(source)
     if job.quarter:
         image = preprocess.rotate_quarter(image, job.quarter)
     cleaned = preprocess.clean(image, dpi, steps)
-    changed = bool(cleaned.steps) or job.quarter != 0
-    if job.passthrough and not changed and job.image is not None:
-        out = workdir / f"p{job.number:04d}{job.image.suffix.lower()}"
+    jpeg = None
+    if job.passthrough and not cleaned.steps and job.image is not None:
+        out = jpeg = workdir / f"p{job.number:04d}.jpg"
         shutil.copyfile(job.image, out)
     else:
         out = workdir / f"p{job.number:04d}.tif"
-        if not cv2.imwrite(str(out), cleaned.image, RAW_TIFF):
+        pixels = cleaned.image if cleaned.image.ndim == 2 else cv2.cvtColor(cleaned.image, cv2.COLOR_RGB2BGR)
+        if not cv2.imwrite(str(out), pixels, RAW_TIFF):
             raise OSError(f"could not write {out}")
-    h, w = cleaned.image.shape
-    return Page(job.source, job.number, job.origin, out, w, h, cleaned.dpi, (cleaned.rotation + job.quarter) % 360, cleaned.skew, tuple(cleaned.steps))
+    h, w = cleaned.image.shape[:2]
+    rotation = (cleaned.rotation + job.quarter) % 360
+    page = Page(job.source, job.number, job.origin, out, w, h, cleaned.dpi, rotation, cleaned.skew, tuple(cleaned.steps))
+    return page, cleaned.image, jpeg
 
 
 def _decode(job: PageJob, settings: Settings, workdir: Path) -> tuple[Image.Image, int]:

@@ -1,6 +1,7 @@
 """Page cleaning with OpenCV: each step is a small function with one job and a switch.
 
-All steps take and return an 8-bit greyscale image (numpy array, rows × columns).
+All steps take and return an 8-bit image, greyscale (rows × columns) or RGB
+(rows × columns × 3: colour scans keep their colour, red seals matter).
 Geometry is estimated on a small binarised copy (about 100 dpi) so that the
 whole chain costs a small fraction of Tesseract's own time; only the final warp
 touches full-resolution pixels. Nothing is ever downscaled (QR codes are read
@@ -21,7 +22,7 @@ from extractors.geometry import find_page_quad, orientation_and_skew, warp_quad
 
 UPSAMPLE_BELOW_DPI = 250  # 150-dpi scans are enlarged to 300 dpi: Tesseract wants x-height ≥ ~20 px
 TARGET_DPI = 300
-MIN_SKEW = 0.1  # degrees; smaller angles are left alone (a rotation costs a resample)
+MIN_SKEW = 1.0  # degrees; Tesseract copes with less on its own, and a resample costs time
 
 StepFn = Callable[[np.ndarray], "np.ndarray | None"]
 
@@ -79,15 +80,25 @@ def _timed(page: Cleaned, name: str, enabled: bool, step: StepFn) -> None:
         page.steps.append(name)
 
 
+def grey(image: np.ndarray) -> np.ndarray:
+    """The greyscale view that geometry is estimated on (the image itself when already grey)."""
+    return image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def _fill(image: np.ndarray, level: int) -> int | tuple[int, int, int]:
+    """An OpenCV border value of grey ``level`` for this image's channel count."""
+    return level if image.ndim == 2 else (level, level, level)
+
+
 def flatten_perspective(image: np.ndarray) -> np.ndarray | None:
     """Warp a photographed page or card to a flat rectangle; None when the image is already a scan."""
-    quad = find_page_quad(image)
+    quad = find_page_quad(grey(image))
     return None if quad is None else warp_quad(image, quad)
 
 
 def straighten(page: Cleaned, orientation: bool, deskew: bool) -> None:
     """Rotate the page upright (0/90/180/270) and remove its skew, in one resample."""
-    rotation, skew = orientation_and_skew(page.image, page.dpi)
+    rotation, skew = orientation_and_skew(grey(page.image), page.dpi)
     rotation = rotation if orientation else 0
     skew = skew if deskew and abs(skew) >= MIN_SKEW else 0.0
     if rotation:
@@ -108,10 +119,10 @@ def rotate_quarter(image: np.ndarray, clockwise: int) -> np.ndarray:
 
 def rotate_fine(image: np.ndarray, degrees: float) -> np.ndarray:
     """Rotate counter-clockwise by ``degrees`` about the centre, keeping size, filling with paper white."""
-    h, w = image.shape
+    h, w = image.shape[:2]
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    paper = int(np.percentile(image[:: 8, :: 8], 90))
-    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=paper)
+    paper = int(np.percentile(grey(image)[::8, ::8], 90))
+    return cv2.warpAffine(image, matrix, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_fill(image, paper))
 
 
 def crop_dark_borders(image: np.ndarray, dark: int = 90, limit: float = 0.15) -> np.ndarray | None:
@@ -119,12 +130,13 @@ def crop_dark_borders(image: np.ndarray, dark: int = 90, limit: float = 0.15) ->
 
     At most ``limit`` of each dimension is cut, so a dark photo is never emptied.
     """
-    rows, cols = image.mean(axis=1), image.mean(axis=0)
+    view = grey(image)
+    rows, cols = view.mean(axis=1), view.mean(axis=0)
     top, bottom = _dark_run(rows, dark, limit), _dark_run(rows[::-1], dark, limit)
     left, right = _dark_run(cols, dark, limit), _dark_run(cols[::-1], dark, limit)
     if top + bottom + left + right == 0:
         return None
-    h, w = image.shape
+    h, w = view.shape
     return np.ascontiguousarray(image[top : h - bottom, left : w - right])
 
 

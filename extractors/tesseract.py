@@ -1,8 +1,8 @@
 """The one wrapper of the ``tesseract`` program.
 
 One call per page produces both the words with boxes (TSV) and the one-page
-searchable PDF (the input image, losslessly embedded — a JPEG input is copied
-as is — with an invisible, aligned text layer), so no page is recognised twice.
+text-only PDF (invisible text aligned on the page, no image: ``pdfout`` adds
+the image losslessly), so no page is recognised twice.
 Tesseract runs single-threaded (``settings.tesseract_env``); parallelism is one
 process per page, decided by the caller.
 """
@@ -21,7 +21,7 @@ from sohoa.tools import require, run
 
 @dataclass(frozen=True)
 class TesseractPage:
-    """What one Tesseract pass yields: words (pixel boxes of the input image) and the PDF."""
+    """What one Tesseract pass yields: words (pixel boxes of the input image) and the text-only PDF."""
 
     words: tuple[Word, ...]
     text: str
@@ -29,14 +29,14 @@ class TesseractPage:
 
 
 def recognise_image(image: Path, outbase: Path, dpi: int, settings: Settings) -> TesseractPage:
-    """OCR ``image`` once, writing ``outbase.tsv`` and ``outbase.pdf``.
+    """OCR ``image`` once, writing ``outbase.tsv`` and the text-only ``outbase.pdf``.
 
     ``dpi`` is the image's true resolution: it sizes the PDF page and spares
     Tesseract its own estimate.
     """
     exe = require("tesseract", hint="apt-get install tesseract-ocr tesseract-ocr-vie")
     run(
-        [exe, image, outbase, "-l", settings.ocr_languages, "--dpi", str(dpi), "tsv", "pdf"],
+        [exe, image, outbase, "-l", settings.ocr_languages, "--dpi", str(dpi), "-c", "textonly_pdf=1", "tsv", "pdf"],
         timeout=settings.tesseract_timeout,
         env=settings.tesseract_env,
     )

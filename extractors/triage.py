@@ -178,8 +178,11 @@ def _corrupt(name: str, e: Exception) -> InputFileError:
     return CorruptFileError("Ảnh bị hỏng, không đọc được", "the image is corrupt and cannot be read", detail=f"{name}: {e}")
 
 
+_COLOUR_MODES = frozenset({"RGB", "RGBA", "RGBX", "CMYK", "YCbCr", "LAB", "HSV", "P", "PA"})
+
+
 def decode_frame(path: Path, index: int) -> Image.Image:
-    """Frame ``index`` of a JPEG/PNG/TIFF as an upright greyscale image.
+    """Frame ``index`` of a JPEG/PNG/TIFF as an upright image, RGB if the frame has colour, else greyscale.
 
     EXIF orientation (phone photos) is applied. Decoding errors become
     Corrupt/TruncatedFileError. Limits must have been checked on the headers first.
@@ -188,7 +191,7 @@ def decode_frame(path: Path, index: int) -> Image.Image:
         with Image.open(path) as img:
             img.seek(index)
             frame = ImageOps.exif_transpose(img) if index == 0 else img
-            return frame.convert("L")
+            return frame.convert("RGB" if frame.mode in _COLOUR_MODES else "L")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise _corrupt(path.name, e) from e
 

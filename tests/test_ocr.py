@@ -130,17 +130,42 @@ def test_searchable_pdf_text_is_found_by_pdftotext_and_qpdf_is_clean(mixed_resul
     assert "Hạnh phúc" in nfc(pages[1]) and "Nguyễn Thị Phương Thảo" in nfc(pages[1])
 
 
-def test_searchable_pdf_keeps_the_scan_losslessly(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
+def _embedded(pdf_path: Path) -> tuple[np.ndarray, bytes]:
+    """Pixels and raw (still encoded) bytes of the single image on page 1."""
     import pikepdf
 
-    scan = save_image(vn_block, scans_dir / "lossless.png")
-    result = recognise_file(scan, ocr_settings, tmp_path)
-    out = tmp_path / "out.pdf"
-    write_searchable_pdf(result, out)
-    with pikepdf.open(out) as pdf:
+    with pikepdf.open(pdf_path) as pdf:
         (image,) = pdf.pages[0].get_images().values()
-        pixels = np.asarray(pikepdf.PdfImage(image).as_pil_image().convert("L"))
-    assert np.array_equal(pixels, vn_block)
+        found = pikepdf.PdfImage(image)
+        return np.asarray(found.as_pil_image()), image.read_raw_bytes()
+
+
+def test_searchable_pdf_keeps_the_scan_losslessly(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
+    png = save_image(vn_block, scans_dir / "lossless.png")
+    jpeg = save_image(vn_block, scans_dir / "lossless.jpg")
+    result = recognise_file(png, ocr_settings, tmp_path / "png")
+    write_searchable_pdf(result, tmp_path / "png.pdf")
+    assert np.array_equal(_embedded(tmp_path / "png.pdf")[0], vn_block)
+    result = recognise_file(jpeg, ocr_settings, tmp_path / "jpeg")
+    write_searchable_pdf(result, tmp_path / "jpeg.pdf")
+    assert _embedded(tmp_path / "jpeg.pdf")[1] == jpeg.read_bytes()  # the scanner's JPEG, byte for byte
+
+
+def test_colour_scan_stays_in_colour_and_cleaned_pixels_are_embedded(
+    vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path
+) -> None:
+    colour = cv2.cvtColor(skew(vn_block, 4.0), cv2.COLOR_GRAY2RGB)
+    colour[20:60, 20:60] = (200, 30, 30)  # a red seal
+    scan = save_image(colour, scans_dir / "colour.png")
+    result = recognise_file(scan, ocr_settings, tmp_path / "work")
+    page = result.pages[0]
+    assert "deskew" in page.page.steps
+    write_searchable_pdf(result, tmp_path / "out.pdf")
+    pixels, _ = _embedded(tmp_path / "out.pdf")
+    cleaned = cv2.cvtColor(cv2.imread(str(page.page.image_path), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    assert pixels.shape == cleaned.shape and pixels.ndim == 3
+    assert np.array_equal(pixels, cleaned)
+    assert cer(expected_text(), page.text) <= MAX_CER
 
 
 def test_multipage_tiff_gives_one_page_per_frame(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
