@@ -232,9 +232,13 @@ class Catalog:
         """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones."""
         return self._rows(find_query(owner_id, doc_type, valid_on, procedure, limit, offset, status))
 
-    def ids(self) -> set[str]:
+    def ids(self, status: DocumentStatus | None = None) -> set[str]:
+        """Ids of every document, or of those in ``status``."""
+        query = sa.select(documents.c.id)
+        if status is not None:
+            query = query.where(documents.c.status == status.value)
         with self.engine.connect() as conn:
-            return set(conn.execute(sa.select(documents.c.id)).scalars())
+            return set(conn.execute(query).scalars())
 
     def all(self) -> list[StoredDocument]:
         """Every row in id order (reindex comparisons, exports)."""

@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from sohoa.errors import IntegrityError
 from sohoa.logs import get_logger
+from sohoa.model import DocumentStatus
 from storage import manifest as mf
 from storage.catalog import Catalog
 from storage.objects import ObjectStore
@@ -70,8 +71,16 @@ def _load(objects: ObjectStore, bucket: str, keys: Iterable[str], signer: Detach
         yield read_manifest(objects, bucket, key, signer)
 
 
+def _unapplied_revocations(objects: ObjectStore, bucket: str, catalog: Catalog) -> list[str]:
+    """Manifest keys of documents revoked in the store but not (yet) in the catalog."""
+    revoked = catalog.ids(DocumentStatus.REVOKED)
+    keys = objects.keys(bucket, SIGNED_PREFIX, "/" + REVOCATION_NAME)
+    return [sibling(key, MANIFEST_NAME) for key in keys if key.split("/")[-2] not in revoked]
+
+
 def reconcile(objects: ObjectStore, bucket: str, catalog: Catalog, signer: DetachedSigner | None) -> int:
-    """Complete catalog rows for manifests that have none; returns how many were completed."""
+    """Complete what a crash left half-done: manifests without a catalog row, revocations the
+    catalog has not recorded. Returns how many documents were completed."""
     known = catalog.ids()
     orphans = [key for doc_id, key in manifest_keys(objects, bucket).items() if doc_id not in known]
     completed = list(_load(objects, bucket, orphans, signer))
@@ -79,7 +88,9 @@ def reconcile(objects: ObjectStore, bucket: str, catalog: Catalog, signer: Detac
         catalog.put(item.document, item.pdf_version)
         log.info("storage.reconciled", document_id=item.document.id)
     _apply_status(catalog, completed)
-    return len(completed)
+    late = list(_load(objects, bucket, _unapplied_revocations(objects, bucket, catalog), signer))
+    _apply_status(catalog, late)
+    return len(completed) + len(late)
 
 
 def reindex(objects: ObjectStore, bucket: str, catalog: Catalog, signer: DetachedSigner | None) -> int:

@@ -141,3 +141,16 @@ def test_backfilled_older_card_does_not_replace_the_current_one(storage: Storage
     before = storage.catalog.all()
     storage.reindex()
     assert storage.catalog.all() == before
+
+
+def test_reconcile_completes_a_half_done_revocation(storage: Storage, populated: dict[str, str]) -> None:
+    expected = _answers(storage)
+    with storage.catalog.engine.begin() as conn:  # the crash: revocation record stored, catalog not updated
+        conn.execute(
+            documents.update()
+            .where(documents.c.id == populated["revoked"])
+            .values(status="active", revoked_reason=None)
+        )
+    assert storage.reconcile() == 1
+    assert storage.reconcile() == 0
+    assert _answers(storage) == expected
