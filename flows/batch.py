@@ -68,6 +68,11 @@ class BatchSummary:
     def pages(self) -> int:
         return sum(o.pages for o in self.outcomes)
 
+    @property
+    def pages_processed(self) -> int:
+        """Pages recognised by this run (files finished by an earlier run excluded): the rate's numerator."""
+        return sum(o.pages for o in self.outcomes if not o.reused)
+
     def counts(self) -> Counter[Outcome]:
         return Counter(o.outcome for o in self.outcomes)
 

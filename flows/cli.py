@@ -9,6 +9,7 @@ failed (re-run the batch: finished files are skipped).
 
 from __future__ import annotations
 
+import logging
 import uuid
 from pathlib import Path
 
@@ -63,7 +64,10 @@ def render_summary(summary: BatchSummary, console: Console) -> None:
     console.print(table)
     for o in summary.with_outcome(Outcome.QUARANTINED) + summary.with_outcome(Outcome.FAILED):
         console.print(f"  {_LABELS[o.outcome]}: {o.name} — {o.reason}")
-    rate = summary.pages / summary.seconds if summary.seconds else 0.0
+    reused = sum(1 for o in summary.outcomes if o.reused)
+    if reused:
+        console.print(f"Đã xong từ lần chạy trước, không xử lý lại / finished by an earlier run, skipped: {reused}")
+    rate = summary.pages_processed / summary.seconds if summary.seconds else 0.0
     console.print(f"Thời gian / time: {summary.seconds:.1f} s ({rate * 60:.1f} trang/phút / pages/min)")
     if not summary.complete:
         console.print("Chạy lại lệnh để xử lý tiếp các tệp lỗi / re-run to retry the failed files")
@@ -74,6 +78,7 @@ def run_ingest(directory: Path, manifest: Path | None, settings: Settings) -> Ba
     if not directory.is_dir():
         raise FileNotFound(f"Không có thư mục {directory}", f"No such folder: {directory}")
     configure_prefect(settings)
+    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call otherwise
     from flows import progress
     from flows.ingest import ingest_batch
 

@@ -2,11 +2,13 @@
 
 Granularity: a task is one document (never a page or a stage), and tasks pass
 paths and hashes, never image bytes. OCR parallelism lives inside
-``recognise_file`` (a process pool of ``settings.workers``); the flow runs two
-documents at a time and lets only one of them OCR at once (``OCR_GATE``), so
-while one document is OCRed on every core the other is signed and stored —
-signing and storage never starve OCR and OCR processes never oversubscribe the
-cores. With a Dask task runner each Dask worker process has its own gate.
+``recognise_file`` (``settings.workers`` Tesseract processes per file); the
+flow runs one document more than there are cores, and ``flows.slots`` lets
+documents OCR only while Tesseract processes stay within ``settings.workers``
+(one-page scans side by side, a long PDF alone on every core), so one document
+can be signed and stored while the cores OCR the next ones — signing and
+storage never starve OCR, OCR never oversubscribes the cores. With a Dask task
+runner each Dask worker process has its own slots.
 
 Retries with exponential backoff happen only for object store, catalog and TSA
 errors; bad input was already turned into a quarantine outcome by the step,
@@ -15,7 +17,7 @@ and anything else fails the file (the batch goes on, the summary says so).
 
 from __future__ import annotations
 
-import threading
+import os
 import time
 import uuid
 from pathlib import Path
@@ -32,10 +34,10 @@ from sohoa.errors import CatalogError, StorageError, TimestampError
 from sohoa.settings import Settings
 
 from flows import progress, resources, steps
-from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover
+from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover, estimate_pages
+from flows.slots import ocr_slots
 
-DOCUMENTS_IN_FLIGHT = 2  # one OCRing on every core, one signing/storing
-OCR_GATE = threading.BoundedSemaphore(1)
+DOCUMENTS_IN_FLIGHT = (os.cpu_count() or 1) + 1  # every core OCRing, plus one document signing/storing
 # urllib3's connection errors: the S3 client's "server unreachable", which storage does not translate yet
 TRANSIENT = (StorageError, CatalogError, TimestampError, urllib3.exceptions.HTTPError)
 RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s (±20 %): rides out a MinIO or database restart
@@ -52,17 +54,19 @@ def is_transient(_task: Any, _run: Any, state: Any) -> bool:
     return False
 
 
-@task(
-    name="ingest-document",
-    task_run_name="ingest {item.name}",
-    retries=RETRIES,
-    retry_delay_seconds=exponential_backoff(backoff_factor=1),
-    retry_jitter_factor=0.2,
-    retry_condition_fn=is_transient,
-    cache_policy=NO_CACHE,
-)
+RETRY_ON_IO: dict[str, Any] = {
+    "retries": RETRIES,
+    "retry_delay_seconds": exponential_backoff(backoff_factor=1),
+    "retry_jitter_factor": 0.2,
+    "retry_condition_fn": is_transient,
+    "cache_policy": NO_CACHE,  # idempotence is ours (ledger, catalog); Prefect need not hash settings
+}
+
+
+@task(name="ingest-document", task_run_name="ingest {item.name}", **RETRY_ON_IO)
 def ingest_document_task(item: BatchItem, batch_id: str, settings: Settings) -> DocumentOutcome:
-    return steps.ingest_document(item, batch_id, settings, OCR_GATE)
+    gate = ocr_slots(settings.workers).hold(estimate_pages(item.path))
+    return steps.ingest_document(item, batch_id, settings, gate)
 
 
 def _failed(item: BatchItem, error: BaseException) -> DocumentOutcome:

@@ -11,6 +11,7 @@ environment win, so an operator can still point at another server.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 from sohoa.settings import Settings
 
@@ -22,6 +23,8 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
+        # the ephemeral server needs more than the default 20 s on a loaded 2-core machine
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
     }
     if settings.prefect_api_url:
         env["PREFECT_API_URL"] = settings.prefect_api_url
@@ -34,3 +37,4 @@ def configure_prefect(settings: Settings) -> None:
     """Put sohoa's Prefect defaults into this process's environment (existing values win)."""
     for key, value in prefect_environment(settings).items():
         os.environ.setdefault(key, value)
+    Path(os.environ["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)

@@ -29,7 +29,9 @@ from storage import Storage
 log = get_logger(__name__)
 
 
-def recognise_cached(path: Path, sha256: str, settings: Settings, gate: AbstractContextManager[object]) -> OcrResult:
+def recognise_cached(
+    path: Path, sha256: str, settings: Settings, gate: AbstractContextManager[object] = nullcontext()
+) -> OcrResult:
     """OCR the file once per content: the cached result when there is one, else recognise under ``gate``."""
     from extractors import recognise_file
 

@@ -9,13 +9,15 @@ distinct document that costs the same OCR.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from PIL import Image, PngImagePlugin
+from PIL import Image, ImageDraw, PngImagePlugin
+from pydantic import SecretStr
 
 from signing.devpki import PKCS12_PASSWORD, DevPki, ensure_dev_pki, stop_dev_pki
 from sohoa.settings import PROJECT_ROOT, Settings, load_settings
@@ -78,3 +80,33 @@ def flow_settings(settings: Settings, flows_pki: DevPki) -> Settings:
             "dev_pki_port": flows_pki.port,
         }
     )
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``settings`` as the ``SOHOA_*`` environment of a child process (the way operators configure sohoa)."""
+    env = {}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        text = json.dumps([str(v) for v in value]) if isinstance(value, tuple) else str(value)
+        env[f"SOHOA_{name.upper()}"] = text
+    return env
+
+
+def prefect_api_url() -> str:
+    """The running test server's API URL (inside ``prefect_server``), for child processes."""
+    from prefect.settings import get_current_settings
+
+    return str(get_current_settings().api.url)
+
+
+def cccd_without_qr(target: Path) -> Path:
+    """The sample CCCD with its QR code painted over: nothing confirms the printed fields, so it needs review."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with Image.open(CCCD) as img:
+        page = img.copy()
+    ImageDraw.Draw(page).rectangle((1060, 180, page.width, 460), fill=255)
+    page.save(target, dpi=(400, 400))
+    return target

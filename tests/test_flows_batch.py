@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -10,7 +11,8 @@ import pytest
 from flows import ledger, workdir
 from flows.batch import BatchSummary, DocumentOutcome, Outcome, discover
 from flows.manifest import load_manifest, meta_for
-from sohoa.errors import InvalidManifestError
+from flows.slots import Slots
+from sohoa.errors import CatalogError, CorruptFileError, InvalidManifestError, SigningError, StorageError, TimestampError
 from sohoa.model import DocType, DocumentMeta, OcrPage, OcrResult, Page, PageOrigin, Source, Word
 from sohoa.settings import load_settings
 
@@ -107,3 +109,36 @@ def test_ocr_cache_round_trips_and_goes_stale_when_its_files_vanish(tmp_path: Pa
     assert workdir.load_cached(work, sha) is None
     workdir.discard(settings, sha)
     assert not work.exists()
+
+
+def test_ocr_slots_never_hand_out_more_than_the_workers() -> None:
+    slots = Slots(2)
+    acquired = threading.Event()
+
+    def single_page() -> None:
+        with slots.hold(1):
+            acquired.set()
+
+    with slots.hold(9) as taken:  # a long PDF takes every slot, not nine
+        assert taken == 2
+        waiter = threading.Thread(target=single_page)
+        waiter.start()
+        assert not acquired.wait(0.3)  # a one-page scan waits while every core is busy
+    assert acquired.wait(30)
+    waiter.join()
+    with slots.hold(1), slots.hold(1):  # two one-page scans side by side
+        pass
+
+
+def test_only_object_store_catalog_and_tsa_errors_are_retried() -> None:
+    from prefect.states import Failed
+
+    from flows.ingest import is_transient
+
+    def failed(error: Exception) -> bool:
+        return is_transient(None, None, Failed(data=error))
+
+    assert failed(StorageError("kho", "store")) and failed(CatalogError("db", "db"))
+    assert failed(TimestampError("tsa", "tsa"))
+    assert not failed(CorruptFileError("hỏng", "corrupt")) and not failed(SigningError("ký", "signing"))
+    assert not failed(ValueError("bug"))
