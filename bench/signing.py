@@ -3,9 +3,8 @@
 Runs a throw-away development PKI (certomancer animator on loopback: TSA, OCSP,
 CRLs), builds 1-page and 10-page result documents, then for B-T and B-LT:
 
-* signs ``--n`` times with ``signing.sign_pdf`` and with bare pyHanko
-  (``PdfSigner`` with the same metadata, signer and timestamper: the peer, i.e.
-  what our wrapper costs on top of the library);
+* signs ``--n`` times with ``signing.sign_pdf`` and, as the peer, with
+  pyHanko's documented API at its defaults (the same PAdES level, key, TSA);
 * verifies ``--n`` times with ``signing.verify_pdf`` (offline, every check) and,
   as peers, bare ``pyhanko.sign.validation.validate_pdf_signature`` and
   poppler's ``pdfsig`` (wall time of the process).
@@ -17,7 +16,11 @@ The cost split times each part on its own: hashing the document, building the
 CMS (RSA-2048 signature), one TSA round trip, fetching revocation data for the
 signer and TSA chains, and the PDF write (a B-B signature minus hash and CMS).
 
-    .venv/bin/python -m bench.signing [--n 10]
+With ``--verapdf``, the 1-page result document and its B-LT signed form are
+also checked for PDF/A-3b by veraPDF (``org.verapdf.apps:greenfield-apps``
+from Maven Central, fetched once into ``var/bench/verapdf`` with ``mvn``).
+
+    .venv/bin/python -m bench.signing [--n 10] [--verapdf]
 """
 
 from __future__ import annotations
@@ -34,40 +37,49 @@ from pathlib import Path
 import psutil
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import signers
+from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps import HTTPTimeStamper as AiohttpTimeStamper
 from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko_certvalidator import CertificateValidator
+from pyhanko_certvalidator import CertificateValidator, ValidationContext
 
 from signing import build_result_pdf, sign_pdf, verify_pdf
 from signing.devpki import PKCS12_PASSWORD, ensure_dev_pki, stop_dev_pki
-from signing.sign import signature_metadata
 from signing.signers import open_signer
 from signing.trust import offline_context, signing_context, timestamper, trust_roots
-from sohoa.settings import Settings, load_settings
+from sohoa.settings import PROJECT_ROOT, Settings, load_settings
 from sohoa.tools import require, run
 from storage.local_minio import free_port
 from tests.fixtures_signing import SAMPLE_META, make_text_pdf, sample_extraction
 
 
-def _measure(action: Callable[[], object], n: int, helper: psutil.Process) -> tuple[float, float]:
-    """Median wall seconds and median CPU seconds (ours + animator) of ``action``."""
-    walls, cpus = [], []
+def _measure(action: Callable[[], object], n: int, helper: psutil.Process) -> tuple[float, float, float]:
+    """Median wall seconds, CPU seconds of both processes, and CPU seconds of ours alone."""
+    walls, cpus, own = [], [], []
     ours = psutil.Process()
     for _ in range(n):
-        c0 = sum(ours.cpu_times()[:2]) + sum(helper.cpu_times()[:2])
+        o0, h0 = sum(ours.cpu_times()[:2]), sum(helper.cpu_times()[:2])
         w0 = time.perf_counter()
         action()
         walls.append(time.perf_counter() - w0)
-        cpus.append(sum(ours.cpu_times()[:2]) + sum(helper.cpu_times()[:2]) - c0)
-    return statistics.median(walls), statistics.median(cpus)
+        o1, h1 = sum(ours.cpu_times()[:2]), sum(helper.cpu_times()[:2])
+        cpus.append(o1 - o0 + h1 - h0)
+        own.append(o1 - o0)
+    return statistics.median(walls), statistics.median(cpus), statistics.median(own)
 
 
 def _bare_pyhanko_sign(src: Path, dst: Path, settings: Settings) -> None:
-    with open_signer(settings) as signer:
-        meta = signature_metadata(settings, "bench")
-        pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=timestamper(settings))
-        with src.open("rb") as inf, dst.open("wb") as outf:
-            pdf_signer.sign_pdf(IncrementalPdfFileWriter(inf), output=outf)
+    """The peer: pyHanko's documented API with its defaults (PKCS#12 loaded per
+    document, aiohttp TSA and fetchers, container size estimated by a dry run)."""
+    signer = signers.SimpleSigner.load_pkcs12(str(settings.signer_pkcs12), passphrase=PKCS12_PASSWORD)
+    level = settings.signature_level
+    context = ValidationContext(trust_roots=trust_roots(settings), allow_fetching=True) if level != "B-T" else None
+    meta = signers.PdfSignatureMetadata(
+        field_name="S", md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
+        embed_validation_info=level != "B-T", validation_context=context,
+    )  # fmt: skip
+    pdf_signer = signers.PdfSigner(meta, signer=signer, timestamper=AiohttpTimeStamper(str(settings.tsa_url)))
+    with src.open("rb") as inf, dst.open("wb") as outf:
+        pdf_signer.sign_pdf(IncrementalPdfFileWriter(inf), output=outf)
 
 
 def _bare_pyhanko_verify(path: Path, settings: Settings) -> None:
@@ -104,8 +116,28 @@ def _cost_split(doc: Path, settings: Settings, work: Path, n: int, helper: psuti
             signers.PdfSigner(plain, signer=s).sign_pdf(IncrementalPdfFileWriter(inf), output=outf)
 
     total_bb = _measure(b_b, n, helper)[0] * 1000
-    result["PDF write (B-B − hash − CMS)"] = max(0.0, total_bb - result["hashing"] - result["CMS (RSA sign + assembly)"])
+    result["B-B signature, whole (read+write)"] = total_bb
+    result["PDF read+write (B-B − hash − CMS)"] = max(0.0, total_bb - result["hashing"] - result["CMS (RSA sign + assembly)"])
     return result
+
+
+VERAPDF_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
+<groupId>sohoa</groupId><artifactId>verapdf-runner</artifactId><version>1</version><dependencies>
+<dependency><groupId>org.verapdf.apps</groupId><artifactId>greenfield-apps</artifactId><version>1.28.2</version></dependency>
+</dependencies></project>"""
+
+
+def _verapdf(paths: list[Path]) -> str:
+    """veraPDF's one-line verdict per file (PASS/FAIL ... 3b)."""
+    home = PROJECT_ROOT / "var" / "bench" / "verapdf"
+    if not (home / "lib").is_dir():
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "pom.xml").write_text(VERAPDF_POM)
+        run([require("mvn"), "-q", "-B", "-f", home / "pom.xml", "dependency:copy-dependencies",
+             f"-DoutputDirectory={home / 'lib'}"], timeout=900)  # fmt: skip
+    proc = run([require("java"), "-cp", f"{home / 'lib'}/*", "org.verapdf.apps.GreenfieldCliWrapper",
+                "--flavour", "3b", "--format", "text", *paths], timeout=600, ok_codes=(0, 1))  # fmt: skip
+    return proc.stdout.decode().strip()
 
 
 def _pdfsig(path: Path) -> None:
@@ -115,6 +147,7 @@ def _pdfsig(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10, help="runs per measurement (median)")
+    parser.add_argument("--verapdf", action="store_true", help="also check PDF/A-3b with veraPDF")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp:
         work = Path(tmp)
@@ -125,15 +158,16 @@ def main() -> None:
                                     "signer_pkcs12_password": PKCS12_PASSWORD.decode(), "tsa_url": pki.tsa_url(),
                                     "trust_roots": (pki.trust_root,)})  # fmt: skip
         try:
-            _run(work, settings, args.n, helper)
+            _run(work, settings, args.n, helper, args.verapdf)
         finally:
             stop_dev_pki(base)
 
 
-def _run(work: Path, settings: Settings, n: int, helper: psutil.Process) -> None:
+def _run(work: Path, settings: Settings, n: int, helper: psutil.Process, verapdf: bool) -> None:
     print(f"n={n} runs per figure (median); per core = 1 / CPU s per op (sohoa process + animator)")
-    print(f"{'doc':>7} {'level':>5} | {'sign/s wall':>11} {'sign/s core':>11} {'peer/s core':>11} | "
-          f"{'verify/s wall':>13} {'verify/s core':>13} {'pyHanko/s core':>14} {'pdfsig/s wall':>13}")  # fmt: skip
+    print(f"{'doc':>7} {'level':>5} | {'sign/s wall':>11} {'sign/s core':>11} {'(sohoa only)':>12} "
+          f"{'peer/s core':>11} | {'verify/s wall':>13} {'verify/s core':>13} {'pyHanko/s core':>14} "
+          f"{'pdfsig/s wall':>13}")  # fmt: skip
     docs = {}
     for pages in (1, 10):
         src = make_text_pdf(work / f"in{pages}.pdf", pages)
@@ -142,16 +176,19 @@ def _run(work: Path, settings: Settings, n: int, helper: psutil.Process) -> None
         for level in ("B-T", "B-LT"):
             s = settings.model_copy(update={"signature_level": level})
             out = work / f"signed-{pages}-{level}.pdf"
-            sw, sc = _measure(lambda: sign_pdf(doc, out, s), n, helper)
-            _, pc = _measure(lambda: _bare_pyhanko_sign(doc, work / "peer.pdf", s), n, helper)
-            vw, vc = _measure(lambda: verify_pdf(out, s), n, helper)
-            _, hc = _measure(lambda: _bare_pyhanko_verify(out, s), n, helper)
-            qw, _ = _measure(lambda: _pdfsig(out), n, helper)
-            print(f"{pages:>5}pg {level:>5} | {1 / sw:>11.1f} {1 / sc:>11.1f} {1 / pc:>11.1f} | "
+            sw, sc, so = _measure(lambda: sign_pdf(doc, out, s), n, helper)
+            _, pc, _ = _measure(lambda: _bare_pyhanko_sign(doc, work / "peer.pdf", s), n, helper)
+            vw, vc, _ = _measure(lambda: verify_pdf(out, s), n, helper)
+            _, hc, _ = _measure(lambda: _bare_pyhanko_verify(out, s), n, helper)
+            qw, _, _ = _measure(lambda: _pdfsig(out), n, helper)
+            print(f"{pages:>5}pg {level:>5} | {1 / sw:>11.1f} {1 / sc:>11.1f} {1 / so:>12.1f} {1 / pc:>11.1f} | "
                   f"{1 / vw:>13.1f} {1 / vc:>13.1f} {1 / hc:>14.1f} {1 / qw:>13.1f}")  # fmt: skip
     print("\ncost split of one B-LT signature, 1-page document (median wall ms):")
     for name, ms in _cost_split(docs[1], settings, work, n, helper).items():
         print(f"  {name:<32} {ms:8.2f}")
+    if verapdf:
+        print("\nveraPDF (PDF/A-3b):")
+        print(_verapdf([docs[1], work / "signed-1-B-LT.pdf"]))
 
 
 if __name__ == "__main__":

@@ -124,19 +124,30 @@ def _extension_schema() -> str:
     )
 
 
-def embedded_extraction_bytes(path: Path) -> bytes | None:
-    """The raw bytes of ``extraction.json`` in the newest revision, or None if absent."""
+def extraction_evidence(path: Path) -> tuple[bytes | None, str | None]:
+    """The bytes of ``extraction.json`` (newest revision) and the hash the XMP records, each or None."""
     try:
         with pikepdf.open(path) as pdf:
             spec = pdf.attachments.get(ATTACHMENT_NAME)
-            return None if spec is None else spec.get_file().read_bytes()
+            data = None if spec is None else spec.get_file().read_bytes()
+            xmp = pdf.Root.Metadata.read_bytes().decode(errors="replace") if "/Metadata" in pdf.Root else ""
     except pikepdf.PdfError as e:
         raise CorruptFileError("Tệp PDF hỏng", "the PDF is corrupt", detail=str(e)) from e
+    return data, _recorded_sha256(xmp)
+
+
+def _recorded_sha256(xmp: str) -> str | None:
+    tag = "<sohoa:extractionSha256>"
+    start = xmp.find(tag)
+    if start < 0:
+        return None
+    start += len(tag)
+    return xmp[start : xmp.find("<", start)]
 
 
 def read_embedded_extraction(path: Path) -> dict:
     """The extraction JSON embedded in a result document (as ``Extraction.to_json``)."""
-    data = embedded_extraction_bytes(path)
+    data, _ = extraction_evidence(path)
     if data is None:
         raise InputFileError(
             "Tài liệu không có dữ liệu trích xuất đính kèm", "the document has no embedded extraction.json"
@@ -145,18 +156,10 @@ def read_embedded_extraction(path: Path) -> dict:
 
 
 def extraction_sha256_of(path: Path) -> str | None:
-    data = embedded_extraction_bytes(path)
+    data, _ = extraction_evidence(path)
     return None if data is None else hashlib.sha256(data).hexdigest()
 
 
 def xmp_extraction_sha256(path: Path) -> str | None:
     """The extraction hash recorded in the XMP metadata, or None."""
-    with pikepdf.open(path) as pdf:
-        if "/Metadata" not in pdf.Root:
-            return None
-        raw = pdf.Root.Metadata.read_bytes().decode(errors="replace")
-    start = raw.find("<sohoa:extractionSha256>")
-    if start < 0:
-        return None
-    start += len("<sohoa:extractionSha256>")
-    return raw[start : raw.find("<", start)]
+    return extraction_evidence(path)[1]

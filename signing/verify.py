@@ -30,7 +30,7 @@ from sohoa.model import Check, Verdict, VerificationReport
 from sohoa.settings import Settings
 
 from signing import checks
-from signing.embed import embedded_extraction_bytes, xmp_extraction_sha256
+from signing.embed import extraction_evidence
 from signing.sign import timestamp_time
 from signing.trust import offline_context, trust_roots
 
@@ -119,8 +119,7 @@ def _doc_ts_time(ts: EmbeddedPdfSignature) -> datetime | None:
 
 def _extraction_line(path: Path, expected: str | None) -> tuple[Check, str | None]:
     try:
-        data = embedded_extraction_bytes(path)
-        recorded = xmp_extraction_sha256(path)
+        data, recorded = extraction_evidence(path)
     except Exception as e:  # unreadable attachments are a defect of the document
         return Check("extraction", False, "Không đọc được dữ liệu trích xuất", f"cannot read the embedded extraction ({e})"), None
     embedded = hashlib.sha256(data).hexdigest() if data is not None else None
