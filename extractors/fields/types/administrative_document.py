@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.fields import anchors, layout
+from extractors.fields import anchors, layout, normalise
 from extractors.fields.anchors import Span, TextLine
 from extractors.fields.normalise import clean_text, fold, parse_date
 from extractors.fields.reader import Document, Findings, to_field
@@ -36,7 +36,8 @@ TITLES = {fold(t): t for t in ("Chủ tịch", "Phó Chủ tịch", "Giám đố
                                "Phó Chánh Văn phòng", "Trưởng phòng", "Phó Trưởng phòng", "Bộ trưởng", "Thứ trưởng",
                                "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra")}
 _NUMBER = re.compile(r"\bso\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)")  # matched on folded text
-_DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*\d", re.IGNORECASE)
+_DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*[\dolizsbgq|!ø]")  # on folded text; OCR may misread the first digit
+HEADER_ROWS = 8  # the letterhead (bodies, motto, number, place-date) fits in this many rows
 _AUTHORITY = re.compile(r"^(tm|kt|q|tl|tuq)\s*\.\s*", re.IGNORECASE)
 
 
@@ -54,15 +55,29 @@ def number_line(doc: Document, found: Findings) -> TextLine | None:
     for line in doc.lines:
         match = _NUMBER.search(line.folded)
         if match and "/" in match.group(1):
-            value = re.sub(r"\s+", "", line.text[match.start(1) : match.end(1)]).strip(".,;")
+            value = _clean_number(line.text[match.start(1) : match.end(1)])
             _set(found, "document_number", value, anchors.span_of(line, match.start(1), match.end(1)))
             return line
     return None
 
 
-def date_line(doc: Document, found: Findings) -> TextLine | None:
-    """``Hà Nội, ngày 05 tháng 01 năm 2020`` → issue place and ISO date."""
+def _clean_number(raw: str) -> str:
+    """``I1 / QĐ-UBND`` → ``11/QĐ-UBND``: spaces out, digit look-alikes fixed in the numeric part."""
+    compact = re.sub(r"\s+", "", raw).strip(".,;").replace("Ð", "Đ")
+    number, slash, rest = compact.partition("/")
+    return normalise.digits(number) + slash + rest if slash else compact
+
+
+def date_line(doc: Document, found: Findings, number: TextLine | None) -> TextLine | None:
+    """``Hà Nội, ngày 05 tháng 01 năm 2020`` → issue place and ISO date.
+
+    Only the letterhead's right column counts (near the number line when there is one), so a
+    date inside the body (``Căn cứ Luật … ngày 19 tháng 6 năm 2015``) is never taken for it.
+    """
+    last_row = number.row + 2 if number is not None else HEADER_ROWS
     for line in doc.lines:
+        if line.page != 1 or line.row > last_row or (line.bbox[0] + line.bbox[2]) / 2 < 0.4 * layout.page_width(doc, 1):
+            continue
         match = _DATE_LINE.match(line.folded)
         if match and "thang" in line.folded and "nam" in line.folded:
             span = layout.whole(line)
@@ -130,7 +145,7 @@ class AdministrativeDocumentExtractor:
     def extract(self, doc: Document) -> Findings:
         found = Findings()
         number = number_line(doc, found)
-        dated = date_line(doc, found)
+        dated = date_line(doc, found, number)
         rows = [l.row for l in (number, dated) if l is not None]
         top = min(rows) if rows else 10**6
         agency = layout.left_header(doc, top)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.fields import anchors, crosscheck
+from extractors.fields import anchors, crosscheck, vocab
 from extractors.fields.reader import Document, Findings, read_labelled
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
 from sohoa.model import DocType, Field
@@ -55,6 +55,8 @@ class BirthCertificateExtractor:
     def extract(self, doc: Document) -> Findings:
         found = read_labelled(doc, self.schema)
         registration_number(doc, found)
+        vocab.snap(found, "ethnicity", vocab.ETHNICITIES)
+        vocab.snap(found, "nationality", vocab.NATIONALITIES)
         crosscheck.check_person_dates(found, "date_of_birth", "registration_date")
         if found.value("id_number") is not None:
             crosscheck.check_id_against_person(found)

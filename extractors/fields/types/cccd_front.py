@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.fields import crosscheck, qr
+from extractors.fields import crosscheck, qr, vocab
 from extractors.fields.normalise import fold
 from extractors.fields.reader import Document, Findings, read_labelled
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
@@ -28,7 +28,6 @@ SCHEMA = DocSchema(
               ("personal identification", 1.0)),
 )
 _ID_RUN = re.compile(r"(?<!\d)\d{12}(?!\d)")
-VIETNAM = "Việt Nam"
 
 
 def id_fallback(doc: Document, found: Findings) -> None:
@@ -54,13 +53,6 @@ def no_expiry(found: Findings) -> None:
         found.fields["expiry_date"] = replace(field, confidence=0.95)
 
 
-def snap_nationality(found: Findings) -> None:
-    """A CCCD is issued to Vietnamese citizens: OCR diacritic slips of ``Việt Nam`` are repaired."""
-    field = found.fields.get("nationality")
-    if field is not None and isinstance(field.value, str) and fold(field.value) == fold(VIETNAM):
-        found.fields["nationality"] = replace(field, value=VIETNAM, confidence=max(field.confidence, 0.95))
-
-
 def apply_qr(doc: Document, found: Findings) -> bool:
     """Confirm or contradict OCR values with the QR code; True when a QR was read."""
     for page in range(1, len(doc.result.pages) + 1):
@@ -83,7 +75,7 @@ class CccdFrontExtractor:
         found = read_labelled(doc, self.schema)
         id_fallback(doc, found)
         no_expiry(found)
-        snap_nationality(found)
+        vocab.snap(found, "nationality", vocab.NATIONALITIES)
         if not apply_qr(doc, found):
             found.flag("id_number", "không đọc được mã QR", "QR code not read")
         crosscheck.check_id_against_person(found)
