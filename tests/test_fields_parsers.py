@@ -155,3 +155,48 @@ def test_an_invalid_tax_code_is_flagged() -> None:
     extraction = extract_as(page_of(rows), load_settings(), DocType.BUSINESS_REGISTRATION)
     assert extraction.fields["enterprise_code"].value == "0100233480"
     assert any("check digit" in w for w in extraction.warnings)
+
+
+MRZ_LINES = ["IDVNM3012345679079301234567<<9", "0108157F2608156VNM<<<<<<<<<<<0", "TRAN<<THI<MAI<<<<<<<<<<<<<<<<<"]
+
+
+def test_cccd_back_from_a_valid_mrz_but_an_unconfirmed_name_line() -> None:
+    rows = [[(100, "Đặc điểm nhận dạng: Nốt ruồi")], [(100, "Ngày, tháng, năm / Date, month, year: 01/02/2022")],
+            *[[(100, line)] for line in MRZ_LINES]]
+    extraction = extract_as(page_of(rows), load_settings(), DocType.CCCD_BACK)
+    values = extraction.values()
+    assert values["id_number"] == "079301234567" and values["date_of_birth"] == "2001-08-15"
+    assert values["sex"] == "Nữ" and values["expiry_date"] == "2026-08-15" and values["issue_date"] == "2022-02-01"
+    assert extraction.fields["id_number"].verified and extraction.fields["id_number"].source is Source.MRZ
+    assert not extraction.fields["mrz"].verified  # one reading only: the name line has no check digit
+    assert extraction.decision is Decision.NEEDS_REVIEW
+
+
+def test_cccd_back_with_a_failing_check_digit_verifies_nothing() -> None:
+    broken = [MRZ_LINES[0][:20] + "8" + MRZ_LINES[0][21:], *MRZ_LINES[1:]]
+    rows = [[(100, "Đặc điểm nhận dạng")], *[[(100, line)] for line in broken]]
+    extraction = extract_as(page_of(rows), load_settings(), DocType.CCCD_BACK)
+    assert not any(f.verified for f in extraction.fields.values())
+    assert any("MRZ check digit failed" in w for w in extraction.warnings)
+
+
+def test_closed_vocabularies_repair_diacritics() -> None:
+    rows = [[(100, "GIẤY KHAI SINH")], [(100, "Dân tộc: Muong")], [(100, "Quốc tịch: Viet Nam")]]
+    extraction = extract_as(page_of(rows, confidence=0.8), load_settings(), DocType.BIRTH_CERTIFICATE)
+    assert extraction.fields["ethnicity"].value == "Mường" and extraction.fields["nationality"].value == "Việt Nam"
+    assert extraction.fields["ethnicity"].confidence >= 0.95
+
+
+def test_administrative_letterhead_by_position() -> None:
+    rows = [[(100, "ỦY BAN NHÂN DÂN"), (1100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")],
+            [(100, "TỈNH QUẢNG NINH"), (1100, "Độc lập - Tự do - Hạnh phúc")],
+            [(100, "Số: O5 / QĐ-UBND"), (1100, "Quảng Ninh, ngày 05 tháng 01 năm 2020")],
+            [(800, "QUYẾT ĐỊNH")], [(500, "Về việc phê duyệt kế hoạch")],
+            [(100, "Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;")],
+            [(100, "Nơi nhận:"), (1300, "KT. CHỦ TỊCH")], [(100, "- Lưu: VT."), (1300, "PHÓ CHỦ TỊCH")],
+            [(1300, "Nguyễn Văn An")]]
+    values = extract_as(page_of(rows), load_settings(), DocType.ADMINISTRATIVE_DOCUMENT).values()
+    assert values == {"issuing_agency": "ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH", "document_number": "05/QĐ-UBND",
+                      "document_type": "Quyết định", "issue_place": "Quảng Ninh", "issue_date": "2020-01-05",
+                      "summary": "Về việc phê duyệt kế hoạch", "signer_name": "Nguyễn Văn An",
+                      "signer_title": "Phó Chủ tịch"}
