@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
-from sohoa.errors import AuditChainError, CatalogError, NotFoundError
+from sohoa.errors import AuditChainError, CatalogError, ConflictError, NotFoundError
 from sohoa.logs import get_logger
 from storage.catalog import normalise_owner_id
 from storage.manifest import SIGNATURE_SUFFIX, canonical
@@ -183,11 +183,14 @@ class AuditLog:
         if self.objects.stored_sha256(self.bucket, key) is not None:
             return None
         body = canonical({"seq": seq, "hash": digest, "at": datetime.now(timezone.utc).isoformat()})
+        try:
+            self.objects.put_verified(self.bucket, key, body, mode=COMPLIANCE, days=self.retain_days,
+                                      content_type="application/json", create_only=True)
+        except ConflictError:  # another process checkpointed the same head
+            return None
         if self.signer is not None:
             self.objects.put_bytes(self.bucket, key + SIGNATURE_SUFFIX, self.signer.sign(body), mode=COMPLIANCE,
                                    days=self.retain_days, content_type="application/pkcs7-signature")
-        self.objects.put_verified(self.bucket, key, body, mode=COMPLIANCE, days=self.retain_days,
-                                  content_type="application/json", create_only=True)
         log.info("audit.checkpoint", seq=seq)
         return key
 

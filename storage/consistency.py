@@ -4,8 +4,8 @@ Writes go object first, then catalog row, so a crash in between leaves a
 manifest without a row (an orphan). ``reconcile`` completes those rows;
 ``reindex`` empties the catalog and rebuilds every row from the manifests
 alone, then replays what manifests and revocation records say about status
-(superseded, revoked). Both check each manifest's detached signature when a
-signer is configured.
+(superseded, revoked). Both check the detached signature of every manifest and
+revocation record when a signer is configured.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 
-from sohoa.errors import IntegrityError
+from sohoa.errors import IntegrityError, NotFoundError
 from sohoa.logs import get_logger
 from sohoa.model import DocumentStatus
 from storage import manifest as mf
@@ -33,15 +33,33 @@ def sibling(key: str, name: str) -> str:
     return key.rsplit("/", 1)[0] + "/" + name
 
 
-def read_manifest(objects: ObjectStore, bucket: str, key: str, signer: DetachedSigner | None) -> mf.Manifest:
-    """Load one manifest, its signature checked, with a stored revocation applied."""
+def read_signed(objects: ObjectStore, bucket: str, key: str, signer: DetachedSigner | None) -> bytes:
+    """A stored record whose detached signature (``<key>.p7s``) is checked when a signer is configured."""
     body = objects.get_bytes(bucket, key)
-    if signer is not None and not signer.verify(body, objects.get_bytes(bucket, key + mf.SIGNATURE_SUFFIX)):
-        raise IntegrityError("Chữ ký manifest không hợp lệ", "Manifest signature is invalid", detail=key)
-    loaded = mf.from_bytes(body)
+    if signer is None:
+        return body
+    try:
+        valid = signer.verify(body, objects.get_bytes(bucket, key + mf.SIGNATURE_SUFFIX))
+    except NotFoundError:
+        valid = False
+    if not valid:
+        raise IntegrityError("Chữ ký của bản ghi lưu trữ không hợp lệ", "Stored record's signature is invalid", detail=key)
+    return body
+
+
+def read_manifest(
+    objects: ObjectStore, bucket: str, key: str, signer: DetachedSigner | None, revocations: set[str] | None = None
+) -> mf.Manifest:
+    """Load one manifest with a stored revocation applied, signatures checked. ``revocations``
+    (every revocation key, listed once) saves a lookup per manifest when loading many."""
+    loaded = mf.from_bytes(read_signed(objects, bucket, key, signer))
     revocation_key = sibling(key, REVOCATION_NAME)
-    if objects.stored_sha256(bucket, revocation_key) is not None:
-        document = mf.apply_revocation(loaded.document, objects.get_bytes(bucket, revocation_key))
+    if revocations is not None:
+        revoked = revocation_key in revocations
+    else:
+        revoked = objects.stored_sha256(bucket, revocation_key) is not None
+    if revoked:
+        document = mf.apply_revocation(loaded.document, read_signed(objects, bucket, revocation_key, signer))
         loaded = replace(loaded, document=document)
     return loaded
 
@@ -67,8 +85,9 @@ def _apply_status(catalog: Catalog, manifests: Iterable[mf.Manifest]) -> None:
 
 
 def _load(objects: ObjectStore, bucket: str, keys: Iterable[str], signer: DetachedSigner | None) -> Iterator[mf.Manifest]:
+    revocations = set(objects.keys(bucket, SIGNED_PREFIX, "/" + REVOCATION_NAME))
     for key in keys:
-        yield read_manifest(objects, bucket, key, signer)
+        yield read_manifest(objects, bucket, key, signer, revocations)
 
 
 def _unapplied_revocations(objects: ObjectStore, bucket: str, catalog: Catalog) -> list[str]:

@@ -4,8 +4,9 @@ A manifest is canonical JSON (sorted keys, UTF-8) holding everything the
 catalog row holds — fields, owner, type, validity, hashes, object keys and the
 signer — plus the ids the document supersedes. ``reindex`` rebuilds the
 catalog from manifests alone. Its detached CMS signature (``.p7s``, made by
-``signing.sign_detached``) sits beside it; manifests and signatures are written
-create-only under the document's retention lock.
+``signing.sign_detached``) sits beside it. Manifests are written create-only
+under the document's retention lock, so a stored manifest is never replaced;
+a forged later version would lack a valid signature.
 """
 
 from __future__ import annotations

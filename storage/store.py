@@ -92,20 +92,29 @@ class Storage:
             valid_until=about.valid_until,
         )
 
-    def _write_manifest(self, manifest: mf.Manifest, mode: str, days: int) -> mf.Manifest:
-        """Signature, then the manifest (create-only); if a concurrent writer stored it first, theirs wins.
+    def _put_signed(self, key: str, body: bytes, mode: str, days: int) -> None:
+        """A record the store alone must prove: the record, create-only and read back (``ConflictError``
+        when it exists), then its detached signature ``<key>.p7s``."""
+        self.objects.put_verified(self._docs, key, body, mode=mode, days=days, content_type="application/json",
+                                  create_only=True)
+        if self.signer is not None:
+            self.objects.put_bytes(self._docs, key + mf.SIGNATURE_SUFFIX, self.signer.sign(body), mode=mode,
+                                   days=days, content_type="application/pkcs7-signature")
 
-        The signature goes first so a manifest is never without one; a crash
-        in between leaves a signature that the retry simply replaces."""
+    def _complete_signature(self, key: str, mode: str, days: int) -> None:
+        """Sign a record stored earlier whose signature a crash prevented (a record only we can create)."""
+        if self.signer is not None and self.objects.stored_sha256(self._docs, key + mf.SIGNATURE_SUFFIX) is None:
+            body = self.objects.get_bytes(self._docs, key)
+            self.objects.put_bytes(self._docs, key + mf.SIGNATURE_SUFFIX, self.signer.sign(body), mode=mode,
+                                   days=days, content_type="application/pkcs7-signature")
+
+    def _write_manifest(self, manifest: mf.Manifest, mode: str, days: int) -> mf.Manifest:
+        """Store the signed manifest; if it exists already (a retry, a concurrent writer), the stored one wins."""
         key = manifest.document.manifest_key
-        body = mf.to_bytes(manifest)
         try:
-            if self.signer is not None:
-                self.objects.put_bytes(self._docs, key + mf.SIGNATURE_SUFFIX, self.signer.sign(body), mode=mode,
-                                       days=days, content_type="application/pkcs7-signature")
-            self.objects.put_verified(self._docs, key, body, mode=mode, days=days, content_type="application/json",
-                                      create_only=True)
-        except ConflictError:  # a concurrent writer of the same scan got there first
+            self._put_signed(key, mf.to_bytes(manifest), mode, days)
+        except ConflictError:
+            self._complete_signature(key, mode, days)
             return consistency.read_manifest(self.objects, self._docs, key, self.signer)
         return manifest
 
@@ -136,6 +145,7 @@ class Storage:
         doc = self._document(doc_id, DocumentStatus.ACTIVE, pdf_key, signed.sha256, extraction, meta,
                              original_sha256, signed.signer, signed.signed_at)
         if self.objects.stored_sha256(self._docs, doc.manifest_key) is not None:  # crashed before the row last time
+            self._complete_signature(doc.manifest_key, COMPLIANCE, self.settings.retention_days_signed)
             return self._commit(consistency.read_manifest(self.objects, self._docs, doc.manifest_key, self.signer))
         data = signed.pdf_path.read_bytes()
         if sha256_bytes(data) != signed.sha256:
@@ -166,11 +176,11 @@ class Storage:
         doc = self.catalog.get(document_id)
         key = consistency.sibling(doc.manifest_key, consistency.REVOCATION_NAME)
         body = mf.revocation_bytes(document_id, reason, datetime.now(timezone.utc))
+        days = self.settings.retention_days_signed
         try:
-            self.objects.put_verified(self._docs, key, body, mode=COMPLIANCE, days=self.settings.retention_days_signed,
-                                      content_type="application/json", create_only=True)
-        except ConflictError:
-            pass  # already revoked in the store: the catalog is brought in line below
+            self._put_signed(key, body, COMPLIANCE, days)
+        except ConflictError:  # already revoked in the store: the catalog is brought in line below
+            self._complete_signature(key, COMPLIANCE, days)
         self.catalog.mark_revoked(document_id, reason)
         return self.catalog.get(document_id)
 

@@ -61,3 +61,29 @@ def test_signed_checkpoint_and_forged_one(signed_storage: Storage, stored: Store
     audit.objects.client.put_object(audit.bucket, key, io.BytesIO(forged), len(forged))
     result = audit.verify()
     assert (result.ok, result.problem) == (False, "bad_signature")
+
+
+def test_signed_revocation_survives_reindex_and_a_forged_one_does_not(
+    signed_storage: Storage, stored: StoredDocument
+) -> None:
+    signed_storage.revoke(stored.id, "Thu hồi theo quyết định 12/QĐ")
+    assert signed_storage.reindex() == 1
+    assert signed_storage.get(stored.id).revoked_reason == "Thu hồi theo quyết định 12/QĐ"
+    objects, bucket = signed_storage.objects, signed_storage.settings.bucket_documents
+    key = stored.manifest_key.replace("manifest.json", "revocation.json")
+    forged = objects.get_bytes(bucket, key).replace("12/QĐ".encode(), "99/QĐ".encode())
+    objects.client.put_object(bucket, key, io.BytesIO(forged), len(forged))
+    with pytest.raises(IntegrityError):
+        signed_storage.reindex()
+
+
+def test_crash_before_the_manifest_signature_is_completed(
+    signed_storage: Storage, result_pdf: Path, tmp_path: Path
+) -> None:
+    """The manifest reached the store but its signature did not (written by an unsigned store), nor the row."""
+    signed = sign_pdf(result_pdf, tmp_path / "crash.pdf", signed_storage.settings)
+    with open_storage(signed_storage.settings, sign=False) as unsigned:
+        doc = unsigned.store_signed(signed, sample_extraction(), SAMPLE_META, "cd" * 32)
+        unsigned.catalog.clear()
+    assert signed_storage.store_signed(signed, sample_extraction(), SAMPLE_META, "cd" * 32) == doc
+    assert signed_storage.reindex() == 1
