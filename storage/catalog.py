@@ -9,6 +9,7 @@ Nothing is deleted within retention: superseding and revoking change status.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -46,6 +47,7 @@ def create_catalog_engine(url: str) -> Engine:
 
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the latest Alembic revision (idempotent)."""
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl ..." chatter on every open
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
