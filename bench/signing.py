@@ -16,11 +16,11 @@ The cost split times each part on its own: hashing the document, building the
 CMS (RSA-2048 signature), one TSA round trip, fetching revocation data for the
 signer and TSA chains, and the PDF write (a B-B signature minus hash and CMS).
 
-With ``--verapdf``, the 1-page result document and its B-LT signed form are
-also checked for PDF/A-3b by veraPDF (``org.verapdf.apps:greenfield-apps``
-from Maven Central, fetched once into ``var/bench/verapdf`` with ``mvn``).
+With ``--conformance`` the 1-page outputs are also checked by veraPDF
+(PDF/A-3b) and the EU DSS validator (PAdES level and ETSI indication), see
+``bench/signing_conformance.py``.
 
-    .venv/bin/python -m bench.signing [--n 10] [--verapdf]
+    .venv/bin/python -m bench.signing [--n 10] [--conformance]
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ from signing import build_result_pdf, sign_pdf, verify_pdf
 from signing.devpki import PKCS12_PASSWORD, ensure_dev_pki, stop_dev_pki
 from signing.signers import open_signer
 from signing.trust import offline_context, signing_context, timestamper, trust_roots
-from sohoa.settings import PROJECT_ROOT, Settings, load_settings
+from sohoa.settings import Settings, load_settings
 from sohoa.tools import require, run
 from storage.local_minio import free_port
 from tests.fixtures_signing import SAMPLE_META, make_text_pdf, sample_extraction
@@ -121,25 +121,6 @@ def _cost_split(doc: Path, settings: Settings, work: Path, n: int, helper: psuti
     return result
 
 
-VERAPDF_POM = """<project xmlns="http://maven.apache.org/POM/4.0.0"><modelVersion>4.0.0</modelVersion>
-<groupId>sohoa</groupId><artifactId>verapdf-runner</artifactId><version>1</version><dependencies>
-<dependency><groupId>org.verapdf.apps</groupId><artifactId>greenfield-apps</artifactId><version>1.28.2</version></dependency>
-</dependencies></project>"""
-
-
-def _verapdf(paths: list[Path]) -> str:
-    """veraPDF's one-line verdict per file (PASS/FAIL ... 3b)."""
-    home = PROJECT_ROOT / "var" / "bench" / "verapdf"
-    if not (home / "lib").is_dir():
-        home.mkdir(parents=True, exist_ok=True)
-        (home / "pom.xml").write_text(VERAPDF_POM)
-        run([require("mvn"), "-q", "-B", "-f", home / "pom.xml", "dependency:copy-dependencies",
-             f"-DoutputDirectory={home / 'lib'}"], timeout=900)  # fmt: skip
-    proc = run([require("java"), "-cp", f"{home / 'lib'}/*", "org.verapdf.apps.GreenfieldCliWrapper",
-                "--flavour", "3b", "--format", "text", *paths], timeout=600, ok_codes=(0, 1))  # fmt: skip
-    return proc.stdout.decode().strip()
-
-
 def _pdfsig(path: Path) -> None:
     run([require("pdfsig"), "-nocert", path], timeout=60)
 
@@ -147,7 +128,7 @@ def _pdfsig(path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=10, help="runs per measurement (median)")
-    parser.add_argument("--verapdf", action="store_true", help="also check PDF/A-3b with veraPDF")
+    parser.add_argument("--conformance", action="store_true", help="also run veraPDF and the EU DSS validator")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-signing-") as tmp:
         work = Path(tmp)
@@ -158,12 +139,12 @@ def main() -> None:
                                     "signer_pkcs12_password": PKCS12_PASSWORD.decode(), "tsa_url": pki.tsa_url(),
                                     "trust_roots": (pki.trust_root,)})  # fmt: skip
         try:
-            _run(work, settings, args.n, helper, args.verapdf)
+            _run(work, settings, args.n, helper, args.conformance)
         finally:
             stop_dev_pki(base)
 
 
-def _run(work: Path, settings: Settings, n: int, helper: psutil.Process, verapdf: bool) -> None:
+def _run(work: Path, settings: Settings, n: int, helper: psutil.Process, conformance: bool) -> None:
     print(f"n={n} runs per figure (median); per core = 1 / CPU s per op (sohoa process + animator)")
     print(f"{'doc':>7} {'level':>5} | {'sign/s wall':>11} {'sign/s core':>11} {'(sohoa only)':>12} "
           f"{'peer/s core':>11} | {'verify/s wall':>13} {'verify/s core':>13} {'pyHanko/s core':>14} "
@@ -186,9 +167,19 @@ def _run(work: Path, settings: Settings, n: int, helper: psutil.Process, verapdf
     print("\ncost split of one B-LT signature, 1-page document (median wall ms):")
     for name, ms in _cost_split(docs[1], settings, work, n, helper).items():
         print(f"  {name:<32} {ms:8.2f}")
-    if verapdf:
-        print("\nveraPDF (PDF/A-3b):")
-        print(_verapdf([docs[1], work / "signed-1-B-LT.pdf"]))
+    if conformance:
+        _conformance(work, docs[1], settings)
+
+
+def _conformance(work: Path, doc: Path, settings: Settings) -> None:
+    from bench.signing_conformance import dss, verapdf
+
+    lta = sign_pdf(doc, work / "signed-1-B-LTA.pdf", settings.model_copy(update={"signature_level": "B-LTA"})).pdf_path
+    signed = [work / "signed-1-B-T.pdf", work / "signed-1-B-LT.pdf", lta]
+    print("\nveraPDF (PDF/A-3b):")
+    print(verapdf([doc, *signed]))
+    print("\nEU DSS 6.3, offline, development root trusted:")
+    print(dss(settings.trust_roots[0], signed))
 
 
 if __name__ == "__main__":

@@ -12,9 +12,11 @@ must not go online); their evidential anchor is the timestamp.
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from asn1crypto import cms
 from pyhanko.sign.validation import async_validate_detached_cms
+from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import ValidationContext
 
 from sohoa.errors import SigningError
@@ -57,9 +59,7 @@ def verify_detached(data: bytes, signature: bytes, settings: Settings) -> bool:
     return bool(status.intact and status.valid and status.trusted and ts is not None and ts.intact and ts.trusted)
 
 
-def _timestamp_time(signed_data: cms.SignedData):  # -> datetime | None
-    from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
-
+def _timestamp_time(signed_data: cms.SignedData) -> datetime | None:
     for token in extract_tst_data_iter(signed_data["signer_infos"][0], signed=False):
         return token["encap_content_info"]["content"].parsed["gen_time"].native
     return None

@@ -18,7 +18,7 @@ from signing import (
     verify_pdf,
 )
 from signing.embed import xmp_extraction_sha256
-from sohoa.errors import FileNotFound, SigningError
+from sohoa.errors import CorruptFileError, FileNotFound, SigningError, TimestampError
 from sohoa.model import Verdict
 from sohoa.settings import Settings
 from sohoa.tools import require, run
@@ -185,3 +185,20 @@ def test_nss_rejects_chain_without_our_root(signed_pdf: Path, tmp_path: Path) ->
     chain = _signer_chain_der(signed_pdf, tmp_path)
     proc = run([require("vfychain"), "-d", f"sql:{db}", "-pp", "-u", "4", *chain], timeout=60, ok_codes=(0, 1))
     assert "Chain is bad" in proc.stdout.decode() + proc.stderr.decode()
+
+
+def test_unreachable_tsa_is_a_timestamp_error(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
+    from storage.local_minio import free_port
+
+    settings = pki_settings.model_copy(update={"tsa_url": f"http://127.0.0.1:{free_port()}/tsa"})
+    with pytest.raises(TimestampError):
+        sign_pdf(result_pdf, tmp_path / "out.pdf", settings)
+    assert not (tmp_path / "out.pdf").exists()
+
+
+def test_corrupt_input_is_bad_input(pki_settings: Settings, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.pdf"
+    junk.write_bytes(b"%PDF-1.7\nnot really a pdf")
+    with pytest.raises(CorruptFileError) as caught:
+        sign_pdf(junk, tmp_path / "out.pdf", pki_settings)
+    assert caught.value.exit_code == 2
