@@ -148,7 +148,7 @@ class ObjectStore:
             "x-amz-object-lock-mode": retention.mode,
             "x-amz-object-lock-retain-until-date": retention.retain_until_date.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        return self.client._put_object(bucket, key, data, headers=headers)  # noqa: SLF001
+        return self.client._put_object(bucket_name=bucket, object_name=key, data=data, headers=headers)  # noqa: SLF001
 
     def put_verified(
         self, bucket: str, key: str, data: bytes, *, mode: LockMode, days: int, content_type: str, create_only: bool = False
