@@ -4,13 +4,12 @@ A one-page searchable PDF is Tesseract's text-only PDF (invisible text, page
 sized from the image's dpi) with the page image drawn underneath. We embed
 the image ourselves because Tesseract re-encodes any non-JPEG/PNG input as a
 lossy JPEG: here an unchanged JPEG scan is embedded byte for byte (DCT), and any
-other page as its exact pixels, Flate level 1 (lossless, fast). Text-layer pages
+other page as its exact pixels, reusing the Flate data of its PNG (``pngdata``). Text-layer pages
 are copied from the original PDF unchanged. Nothing is re-rendered.
 """
 
 from __future__ import annotations
 
-import zlib
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -21,29 +20,37 @@ from sohoa.errors import ToolError
 from sohoa.model import OcrPage, OcrResult
 
 
-def _image_stream(pdf: pikepdf.Pdf, pixels: np.ndarray, jpeg: Path | None) -> pikepdf.Stream:
-    """An image XObject: the JPEG file's bytes when given (its pixels must be ``pixels``), else Flate of ``pixels``."""
+def _image_stream(pdf: pikepdf.Pdf, pixels: np.ndarray, flate: bytes | None, jpeg: Path | None) -> pikepdf.Stream:
+    """An image XObject of ``pixels``: the JPEG file's own bytes, or ``flate`` (``pngdata.deflate_rows``)."""
     height, width = pixels.shape[:2]
-    colour = pikepdf.Name.DeviceGray if pixels.ndim == 2 else pikepdf.Name.DeviceRGB
+    colours = 1 if pixels.ndim == 2 else 3
     if jpeg is not None:
         stream = pikepdf.Stream(pdf, jpeg.read_bytes())
         stream.Filter = pikepdf.Name.DCTDecode
-    else:
-        stream = pikepdf.Stream(pdf, zlib.compress(np.ascontiguousarray(pixels).tobytes(), 1))
+    elif flate is not None:
+        stream = pikepdf.Stream(pdf, flate)
         stream.Filter = pikepdf.Name.FlateDecode
+        stream.DecodeParms = pikepdf.Dictionary(Predictor=15, Colors=colours, BitsPerComponent=8, Columns=width)
+    else:
+        raise ValueError("an image needs its JPEG file or its deflated rows")
     stream.Type, stream.Subtype = pikepdf.Name.XObject, pikepdf.Name.Image
-    stream.Width, stream.Height, stream.ColorSpace, stream.BitsPerComponent = width, height, colour, 8
+    stream.Width, stream.Height, stream.BitsPerComponent = width, height, 8
+    stream.ColorSpace = pikepdf.Name.DeviceGray if colours == 1 else pikepdf.Name.DeviceRGB
     return stream
 
 
-def add_page_image(text_pdf: Path, pixels: np.ndarray, out: Path, jpeg: Path | None = None) -> Path:
-    """Draw the page image under the invisible text of Tesseract's one-page text-only PDF; write ``out``."""
+def add_page_image(text_pdf: Path, pixels: np.ndarray, out: Path, *, flate: bytes | None = None, jpeg: Path | None = None) -> Path:
+    """Draw the page image under the invisible text of Tesseract's one-page text-only PDF; write ``out``.
+
+    The image is given as its JPEG file (embedded byte for byte) or as the
+    deflated rows already written into the page's PNG.
+    """
     try:
         with pikepdf.open(text_pdf) as pdf:
             page = pdf.pages[0]
             box = page.mediabox
             width, height = float(box[2]) - float(box[0]), float(box[3]) - float(box[1])
-            name = page.add_resource(_image_stream(pdf, pixels, jpeg), pikepdf.Name.XObject, prefix="Scan")
+            name = page.add_resource(_image_stream(pdf, pixels, flate, jpeg), pikepdf.Name.XObject, prefix="Scan")
             page.contents_add(f"q {width:.4f} 0 0 {height:.4f} 0 0 cm {name} Do Q\n".encode(), prepend=True)
             pdf.save(out)
     except pikepdf.PdfError as e:

@@ -1,9 +1,11 @@
 """From an input file to recognised pages: triage, split, clean, OCR — pages in parallel.
 
 Each page is one job: decode, preprocess (OpenCV), write the cleaned image
-losslessly, then ONE Tesseract pass giving words+boxes and the invisible text
-of the one-page searchable PDF, under which the page image is drawn losslessly. Jobs run on a pool of ``settings.workers`` threads, each driving
-its own single-threaded Tesseract process, so N cores OCR N pages at once.
+losslessly (PNG), then ONE Tesseract pass giving words+boxes and the invisible
+text of the one-page searchable PDF, under which the page image is drawn with
+the PNG's own compressed bytes. Jobs run on a pool of ``settings.workers``
+threads, each driving its own single-threaded Tesseract process, so N cores
+OCR N pages at once.
 Text-layer PDF pages are only rendered (for QR reading), never OCRed.
 """
 
@@ -19,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 from extractors import pages as pagesplit
-from extractors import preprocess, tesseract
+from extractors import pngdata, preprocess, tesseract
 from extractors.pages import PageJob
 from extractors.pdfout import add_page_image, merge_pages
 from extractors.triage import decode_frame, triage
@@ -29,8 +31,8 @@ from sohoa.settings import Settings
 from sohoa.tools import require, run
 
 log = get_logger(__name__)
-# Cleaned pages are written as uncompressed TIFF: lossless, ~30× faster to write than
-# PNG and faster for Tesseract to read.
+# Tesseract reads cleaned pages from a temporary uncompressed TIFF: ~30× faster to
+# write than a PNG and faster for Tesseract to read.
 RAW_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1]
 
 
@@ -66,18 +68,34 @@ def process_page(job: PageJob, settings: Settings, workdir: Path, steps: preproc
         text = tesseract.text_of(job.words)
         return OcrPage(page, job.words, text, Source.TEXT_LAYER, None, time.perf_counter() - start)
     page, pixels, jpeg = _clean_page(job, settings, workdir, steps)
-    assert page.image_path is not None
     base = workdir / f"p{job.number:04d}-ocr"
-    found = tesseract.recognise_image(page.image_path, base, page.dpi, settings)
-    pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", jpeg)
+    if jpeg is not None:
+        found = tesseract.recognise_image(jpeg, base, page.dpi, settings)
+        pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", jpeg=jpeg)
+    else:
+        flate = pngdata.deflate_rows(pixels)
+        pngdata.write_png(workdir / f"p{job.number:04d}.png", pixels, flate, page.dpi)
+        found = _recognise_raw(pixels, base, page.dpi, settings)
+        pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", flate=flate)
     return OcrPage(page, found.words, found.text, Source.OCR, pdf, time.perf_counter() - start)
 
 
-def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> tuple[Page, np.ndarray, Path | None]:
-    """Decode, clean and write the page image: the Page, its pixels, and the JPEG to embed as is (if any).
+def _recognise_raw(pixels: np.ndarray, base: Path, dpi: int, settings: Settings) -> tesseract.TesseractPage:
+    """OCR from a temporary uncompressed TIFF: the fastest file for us to write and Tesseract to read."""
+    raw = base.with_suffix(".tif")
+    if not cv2.imwrite(str(raw), pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), RAW_TIFF):
+        raise OSError(f"could not write {raw}")
+    try:
+        return tesseract.recognise_image(raw, base, dpi, settings)
+    finally:
+        raw.unlink(missing_ok=True)
 
-    An unchanged JPEG scan is copied byte for byte; any other page is written as
-    an uncompressed TIFF (lossless, and the fastest for us to write and Tesseract to read).
+
+def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> tuple[Page, np.ndarray, Path | None]:
+    """Decode and clean the page: its Page (image path, size, dpi, steps), pixels, and the JPEG to embed as is.
+
+    An unchanged JPEG scan is copied byte for byte and is the page image;
+    otherwise the page image is the PNG that ``process_page`` writes.
     """
     source, dpi = _decode(job, settings, workdir)
     image = np.asarray(source)
@@ -86,21 +104,17 @@ def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preproce
     cleaned = preprocess.clean(image, dpi, steps)
     jpeg = None
     if job.passthrough and not cleaned.steps and job.image is not None:
-        out = jpeg = workdir / f"p{job.number:04d}.jpg"
-        shutil.copyfile(job.image, out)
-    else:
-        out = workdir / f"p{job.number:04d}.tif"
-        pixels = cleaned.image if cleaned.image.ndim == 2 else cv2.cvtColor(cleaned.image, cv2.COLOR_RGB2BGR)
-        if not cv2.imwrite(str(out), pixels, RAW_TIFF):
-            raise OSError(f"could not write {out}")
+        jpeg = workdir / f"p{job.number:04d}.jpg"
+        shutil.copyfile(job.image, jpeg)
     h, w = cleaned.image.shape[:2]
     rotation = (cleaned.rotation + job.quarter) % 360
-    page = Page(job.source, job.number, job.origin, out, w, h, cleaned.dpi, rotation, cleaned.skew, tuple(cleaned.steps))
+    image_path = jpeg or workdir / f"p{job.number:04d}.png"
+    page = Page(job.source, job.number, job.origin, image_path, w, h, cleaned.dpi, rotation, cleaned.skew, tuple(cleaned.steps))
     return page, cleaned.image, jpeg
 
 
 def _decode(job: PageJob, settings: Settings, workdir: Path) -> tuple[Image.Image, int]:
-    """The page's pixels (greyscale) and dpi: from its image file, or rendered when none was extractable."""
+    """The page's pixels (grey or RGB) and dpi: from its image file, or rendered when none was extractable."""
     if job.image is not None:
         return decode_frame(job.image, job.frame), job.dpi
     path, _, _, dpi = _render(job, settings, workdir)
