@@ -7,6 +7,7 @@ figures or in words, letter versus decision). Pages are drawn at 200 dpi.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -44,9 +45,8 @@ def _rows(c: Canvas, y: int, rows: list[tuple[str, str]], layout: int, step: int
 
 def birth_certificate(rng: random.Random, layout: int, family: str) -> tuple[Canvas, dict[str, Any]]:
     child = people.person(rng, 2016, 2025)
-    mother, father = people.person(rng, 1975, 2000), people.person(rng, 1972, 1998)
-    mother = people.Person(mother.surname, "Thị", mother.given if mother.sex == "Nữ" else "Lan", "Nữ", mother.birth, child.ethnicity)
-    father = people.Person(child.surname, father.middle if father.sex == "Nam" else "Văn", father.given if father.sex == "Nam" else "Hùng", "Nam", father.birth, child.ethnicity)
+    mother = replace(people.person(rng, 1975, 2000, "Nữ"), ethnicity=child.ethnicity)
+    father = replace(people.person(rng, 1972, 1998, "Nam"), surname=child.surname, ethnicity=child.ethnicity)
     born, code = people.address(rng, street=False)
     place = f"Bệnh viện Đa khoa {born.split(', ')[-1]}" if layout != 1 else born
     residence, _ = people.address(rng)

@@ -55,8 +55,8 @@ class Person:
         return f"{self.surname} {self.middle} {self.given}"
 
 
-def person(rng: random.Random, born_from: int = 1950, born_to: int = 2005) -> Person:
-    sex = rng.choice(("Nam", "Nữ"))
+def person(rng: random.Random, born_from: int = 1950, born_to: int = 2005, sex: str | None = None) -> Person:
+    sex = sex or rng.choice(("Nam", "Nữ"))
     male = sex == "Nam"
     birth = date(rng.randint(born_from, born_to), rng.randint(1, 12), rng.randint(1, 28))
     return Person(rng.choice(SURNAMES), rng.choice(MIDDLE_M if male else MIDDLE_F),
