@@ -22,7 +22,7 @@ from alembic.config import Config
 from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
-from sohoa.errors import CatalogError, NotFoundError
+from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
 from storage.schema import documents
 
@@ -114,9 +114,16 @@ def _document_to_row(doc: StoredDocument, pdf_version: str | None) -> dict[str, 
     }
 
 
+def _doc_type(value: DocType | str) -> DocType:
+    try:
+        return DocType(value)
+    except ValueError as e:
+        raise InputFileError(f"Loại giấy tờ không hợp lệ: {value}", f"Unknown document type: {value}") from e
+
+
 def find_query(
     owner_id: str,
-    doc_type: DocType | None = None,
+    doc_type: DocType | str | None = None,
     valid_on: date | None = None,
     procedure: str | None = None,
     limit: int = 50,
@@ -128,7 +135,7 @@ def find_query(
         documents.c.owner_id == normalise_owner_id(owner_id), documents.c.status == status.value
     )
     if doc_type is not None:
-        query = query.where(documents.c.doc_type == DocType(doc_type).value)
+        query = query.where(documents.c.doc_type == _doc_type(doc_type).value)
     if valid_on is not None:
         query = query.where(sa.or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
     if procedure is not None:
@@ -224,7 +231,7 @@ class Catalog:
     def find(
         self,
         owner_id: str,
-        doc_type: DocType | None = None,
+        doc_type: DocType | str | None = None,
         valid_on: date | None = None,
         procedure: str | None = None,
         limit: int = 50,

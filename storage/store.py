@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from types import TracebackType
 
-from sohoa.errors import ConflictError, InputFileError, IntegrityError, NotFoundError, SohoaError
+from sohoa.errors import ConflictError, IntegrityError, NotFoundError, SohoaError
 from sohoa.model import DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument, sha256_file
 from sohoa.settings import Settings
 from storage import consistency
@@ -186,7 +186,7 @@ class Storage:
 
     # --- reads ------------------------------------------------------------------------
 
-    def find(self, owner_id: str, doc_type: DocType | None = None, valid_on: date | None = None,
+    def find(self, owner_id: str, doc_type: DocType | str | None = None, valid_on: date | None = None,
              procedure: str | None = None, limit: int = 50, offset: int = 0) -> list[StoredDocument]:
         """An owner's active documents (valid on ``valid_on`` when given), newest first."""
         return self.catalog.find(owner_id, doc_type, valid_on, procedure, limit, offset)
@@ -212,11 +212,7 @@ class Storage:
 
     def find_for_cli(self, owner_id: str, doc_type: str | None) -> list[StoredDocument]:
         """``sohoa find``: documents valid today, each access written to the audit log."""
-        try:
-            kind = DocType(doc_type) if doc_type else None
-        except ValueError as e:
-            raise InputFileError(f"Loại giấy tờ không hợp lệ: {doc_type}", f"Unknown document type: {doc_type}") from e
-        found = self.find(owner_id, kind, valid_on=date.today())
+        found = self.find(owner_id, doc_type or None, valid_on=date.today())
         for doc in found:
             self.audit.append(CLI_ACTOR, "operator", "find", doc.id, "cli")
         return found
