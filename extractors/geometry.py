@@ -17,6 +17,7 @@ import numpy as np
 ANALYSIS_DPI = 150
 MAX_SKEW = 15.0
 MARGIN = 0.04  # share of each side ignored (scanner edges, punch holes)
+FLIP_MARGIN = 1.15
 MAX_POINTS = 40_000  # ink pixels kept for the coarse angle search (twice as many for the fine one)
 
 
@@ -81,7 +82,9 @@ def is_upside_down(ink: np.ndarray) -> bool:
 
     Above the x-height band of a Latin line sit ascenders, capitals and (in
     Vietnamese) most diacritics; below it only descenders and the dot-below.
-    Summed over all lines, more ink above the band than below means upright.
+    Summed over all lines, more ink above the band than below means upright;
+    a page is only called upside down with a clear margin (``FLIP_MARGIN``),
+    since turning an upright page over ruins it.
     """
     rows = ink.sum(axis=1).astype(np.float64)
     if rows.max() <= 0:
@@ -94,7 +97,7 @@ def is_upside_down(ink: np.ndarray) -> bool:
         core = np.flatnonzero(line >= 0.45 * line.max())
         above += line[: core[0]].sum()
         below += line[core[-1] + 1 :].sum()
-    return below > above
+    return below > above * FLIP_MARGIN
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
