@@ -12,6 +12,8 @@ Two kinds of validation context exist on purpose:
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 
 from asn1crypto import cms, x509
@@ -73,12 +75,31 @@ def timestamper(settings: Settings) -> RecordingTimeStamper:
     return RecordingTimeStamper(tsa_url(settings), timeout=HTTP_TIMEOUT)
 
 
+REVINFO_REUSE_SECONDS = 60.0
+_SIGNING_CONTEXTS = threading.local()
+
+
 def signing_context(settings: Settings) -> ValidationContext:
-    """Online context used while signing to collect revocation data for embedding."""
-    return ValidationContext(
-        trust_roots=trust_roots(settings), allow_fetching=True, revocation_mode="hard-fail",
+    """Online context used while signing to collect revocation data for embedding.
+
+    Reused within one thread for ``REVINFO_REUSE_SECONDS``: the OCSP responses
+    and CRLs fetched for one document then vouch for the next documents of the
+    batch, as a responder's own caching would (fetching them is the largest
+    part of a B-LT signature). Per thread because pyHanko's context is not
+    meant to be shared across threads.
+    """
+    roots = trust_roots(settings)
+    key = tuple(cert.sha256 for cert in roots)
+    cache: dict[tuple[bytes, ...], tuple[float, ValidationContext]] = _SIGNING_CONTEXTS.__dict__.setdefault("cache", {})
+    hit = cache.get(key)
+    if hit is not None and time.monotonic() - hit[0] < REVINFO_REUSE_SECONDS:
+        return hit[1]
+    context = ValidationContext(
+        trust_roots=roots, allow_fetching=True, revocation_mode="hard-fail",
         fetcher_backend=RequestsFetcherBackend(per_request_timeout=HTTP_TIMEOUT),
     )  # fmt: skip
+    cache[key] = (time.monotonic(), context)
+    return context
 
 
 def offline_context(
