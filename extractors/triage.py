@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
+import numpy as np
 import pikepdf
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -191,6 +192,8 @@ def decode_frame(path: Path, index: int) -> Image.Image:
         with Image.open(path) as img:
             img.seek(index)
             frame = ImageOps.exif_transpose(img) if index == 0 else img
+            if frame.mode.startswith("I;16"):  # 16-bit scanners: Pillow's convert("L") would clip to white
+                return Image.fromarray((np.asarray(frame).astype(np.uint16) >> 8).astype(np.uint8))
             return frame.convert("RGB" if frame.mode in _COLOUR_MODES else "L")
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError) as e:
         raise _corrupt(path.name, e) from e

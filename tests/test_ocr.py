@@ -192,6 +192,13 @@ def test_phone_photo_is_flattened_and_read(vn_block: np.ndarray, scans_dir: Path
     assert cer(expected_text(), page.text) <= MAX_CER, page.text
 
 
+def test_16_bit_scan_is_read(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
+    scan = scans_dir / "sixteen.png"
+    cv2.imwrite(str(scan), vn_block.astype(np.uint16) * 257)
+    page = recognise_file(scan, ocr_settings, tmp_path).pages[0]
+    assert cer(expected_text(), page.text) <= MAX_CER, page.text
+
+
 def test_sidecar_from_the_cli_separates_pages_by_form_feed(
     vn_block: np.ndarray, scans_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
