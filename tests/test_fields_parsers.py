@@ -14,7 +14,7 @@ import qrcode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from extractors.fields import extract_as, lines_of
+from extractors.fields import extract, extract_as, lines_of
 from extractors.fields.anchors import find_label
 from extractors.fields.classify import classify
 from extractors.fields.normalise import fold, parse_date, parse_money, parse_sex, parse_tax_code
@@ -200,3 +200,13 @@ def test_administrative_letterhead_by_position() -> None:
                       "document_type": "Quyết định", "issue_place": "Quảng Ninh", "issue_date": "2020-01-05",
                       "summary": "Về việc phê duyệt kế hoạch", "signer_name": "Nguyễn Văn An",
                       "signer_title": "Phó Chủ tịch"}
+
+
+def test_a_card_whose_text_is_unreadable_is_recognised_by_its_qr(tmp_path: Path) -> None:
+    payload = "048064760926||Lê Thành Thắng|09051964|Nam|Xã Hòa Tiến, Huyện Hòa Vang, Đà Nẵng|01022022"
+    image = tmp_path / "qr.png"
+    qrcode.make(payload.encode()).save(image)
+    extraction = extract(page_of([[(100, "NVN LIA VỊHĐN H2 IÒH")]], image), load_settings())
+    assert extraction.doc_type is DocType.CCCD_FRONT
+    assert extraction.fields["full_name"].value == "LÊ THÀNH THẮNG" and extraction.fields["full_name"].verified
+    assert extraction.decision is Decision.NEEDS_REVIEW  # the printed-only fields are missing

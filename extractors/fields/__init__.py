@@ -18,11 +18,14 @@ from sohoa.settings import Settings
 
 __all__ = ["extract", "extract_as"]
 
+QR_EVIDENCE = 3.0  # a decoded CCCD QR alone makes a card a CCCD front (see classify.CERTAIN_LEAD)
+
 
 def extract(result: OcrResult, settings: Settings, meta: DocumentMeta | None = None) -> Extraction:
     """Classify ``result`` and extract its fields; the decision says whether a human must look."""
     doc = Document(result, lines_of(result), settings)
-    kind = classify(doc.text, meta.doc_type_hint if meta else None)
+    evidence = {DocType.CCCD_FRONT: QR_EVIDENCE} if doc.cccd_qr is not None else {}
+    kind = classify(doc.text, meta.doc_type_hint if meta else None, evidence)
     return _extract(doc, kind.doc_type, kind.confidence, kind.warnings)
 
 

@@ -7,6 +7,7 @@ A manifest hint decides only between close candidates, and a contradicted hint i
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from extractors.fields.anchors import contains
@@ -41,9 +42,15 @@ def score_types(text: str) -> dict[DocType, float]:
     return scores
 
 
-def classify(text: str, hint: DocType | None = None) -> Classification:
-    """The most likely type; ``other`` when no type scores enough."""
+def classify(text: str, hint: DocType | None = None, evidence: Mapping[DocType, float] | None = None) -> Classification:
+    """The most likely type; ``other`` when no type scores enough.
+
+    ``evidence`` adds points found outside the text (a decoded CCCD QR code), so a card whose
+    printed text could not be read is still recognised by its machine-readable code.
+    """
     scores = score_types(text)
+    for doc_type, points in (evidence or {}).items():
+        scores[doc_type] = scores.get(doc_type, 0.0) + points
     ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
     (best, top), second = ranked[0], ranked[1][1] if len(ranked) > 1 else 0.0
     if top < MIN_WINNING_SCORE:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 from extractors.fields import anchors, normalise
 from extractors.fields.anchors import Hit, Span, TextLine
+from extractors.fields.qr import CccdQr, read_cccd_qr
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
 from extractors.fields.validators import plausible_date, valid_cccd, valid_tax_code
 from sohoa.model import Field, OcrResult, Source
@@ -32,6 +34,15 @@ class Document:
 
     def image(self, page: int) -> Path | None:
         return self.result.pages[page - 1].page.image_path
+
+    @cached_property
+    def cccd_qr(self) -> tuple[CccdQr, int] | None:
+        """The CCCD QR code of the first two pages (a card's two sides) and its page number, decoded once."""
+        for page in range(1, min(2, len(self.result.pages)) + 1):
+            code = read_cccd_qr(self.image(page))
+            if code is not None:
+                return code, page
+        return None
 
     @property
     def text(self) -> str:
@@ -175,12 +186,6 @@ def _continuations(lines: list[TextLine], index: int, starts: tuple[int, int], a
         out.append(span)
         last, j, budget = other, j + 1, budget - 1
     return out
-
-
-def field_from(name: str, value: Value, source: Source, *, page: int | None, confidence: float = 0.99,
-               verified: bool = True, bbox: tuple[int, int, int, int] | None = None) -> Field:
-    """A field taken from an independent machine-readable source (QR, MRZ)."""
-    return Field(name, value, confidence, source, verified=verified, page=page, bbox=bbox)
 
 
 def empty_field(name: str) -> Field:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.fields import crosscheck, qr, vocab
+from extractors.fields import crosscheck, vocab
 from extractors.fields.normalise import fold
 from extractors.fields.reader import Document, Findings, read_labelled
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
@@ -55,16 +55,14 @@ def no_expiry(found: Findings) -> None:
 
 def apply_qr(doc: Document, found: Findings) -> bool:
     """Confirm or contradict OCR values with the QR code; True when a QR was read."""
-    for page in range(1, len(doc.result.pages) + 1):
-        code = qr.read_cccd_qr(doc.image(page))
-        if code is None:
-            continue
-        for name, value in (("id_number", code.id_number), ("full_name", code.full_name),
-                            ("date_of_birth", crosscheck.iso(code.date_of_birth)), ("sex", code.sex),
-                            ("place_of_residence", code.place_of_residence)):
-            crosscheck.confirm(found, name, value, Source.QR, page=page, bbox=code.bbox)
-        return True
-    return False
+    if doc.cccd_qr is None:
+        return False
+    code, page = doc.cccd_qr
+    for name, value in (("id_number", code.id_number), ("full_name", code.full_name.upper()),
+                        ("date_of_birth", crosscheck.iso(code.date_of_birth)), ("sex", code.sex),
+                        ("place_of_residence", code.place_of_residence)):
+        crosscheck.confirm(found, name, value, Source.QR, page=page, bbox=code.bbox)
+    return True
 
 
 @dataclass(frozen=True)
