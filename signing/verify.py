@@ -56,8 +56,9 @@ def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str |
     roots = trust_roots(settings)
     dss = _read_dss(reader)
     sig = signatures[0]
+    doc_timestamps = reader.embedded_timestamp_signatures  # re-parsed at every access: read once
     lines, signer, signed_at = _signature_lines(sig, roots, dss)
-    lines += _document_timestamp_lines(reader, roots, dss)
+    lines += _document_timestamp_lines(doc_timestamps, roots, dss)
     extraction_line, embedded_sha = _extraction_line(path, expected_extraction_sha256)
     lines.append(extraction_line)
     return VerificationReport(
@@ -66,7 +67,7 @@ def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str |
         signer=signer,
         signed_at=signed_at,
         timestamp_at=timestamp_time(sig),
-        level=_level(sig, dss, reader),
+        level=_level(sig, dss, bool(doc_timestamps)),
         sha256=sha256,
         extraction_sha256=embedded_sha,
     )
@@ -82,10 +83,8 @@ def _signature_lines(
     except Exception:  # a mangled CMS blob has no readable certificate
         signer = None
     try:
-        status = validate_pdf_signature(
-            sig, signer_validation_context=offline_context(roots, moment, dss),
-            ts_validation_context=offline_context(roots, moment, dss),
-        )  # fmt: skip
+        context = offline_context(roots, moment, dss)  # signer and its timestamp: same time, same data
+        status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
     except Exception as e:  # pyHanko raises for structurally broken signatures
         broken = Check("integrity", False, "Chữ ký hỏng, không kiểm tra được", f"signature is broken ({type(e).__name__}: {e})")
         return [broken], signer, moment
@@ -100,10 +99,10 @@ def _signature_lines(
 
 
 def _document_timestamp_lines(
-    reader: PdfFileReader, roots: list[x509.Certificate], dss: DocumentSecurityStore | None
+    timestamps: list[EmbeddedPdfSignature], roots: list[x509.Certificate], dss: DocumentSecurityStore | None
 ) -> list[Check]:
     lines = []
-    for index, ts in enumerate(reader.embedded_timestamp_signatures, start=1):
+    for index, ts in enumerate(timestamps, start=1):
         try:
             status = validate_pdf_timestamp(ts, validation_context=offline_context(roots, _doc_ts_time(ts), dss))
             lines.append(checks.document_timestamp_check(index, status, None))
@@ -133,13 +132,13 @@ def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
         return None
 
 
-def _level(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, reader: PdfFileReader) -> str:
+def _level(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, archived: bool) -> str:
     """The PAdES baseline level the document carries (B-B, B-T, B-LT, B-LTA)."""
     if timestamp_time(sig) is None:
         return "B-B"
     if dss is None or not (dss.ocsps or dss.crls):
         return "B-T"
-    return "B-LTA" if reader.embedded_timestamp_signatures else "B-LT"
+    return "B-LTA" if archived else "B-LT"
 
 
 def _unreadable(sha256: str, detail: str) -> VerificationReport:
