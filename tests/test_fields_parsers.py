@@ -210,3 +210,12 @@ def test_a_card_whose_text_is_unreadable_is_recognised_by_its_qr(tmp_path: Path)
     assert extraction.doc_type is DocType.CCCD_FRONT
     assert extraction.fields["full_name"].value == "LÊ THÀNH THẮNG" and extraction.fields["full_name"].verified
     assert extraction.decision is Decision.NEEDS_REVIEW  # the printed-only fields are missing
+
+
+def test_a_card_without_expiry_is_a_known_null() -> None:
+    rows = [[(100, "CĂN CƯỚC CÔNG DÂN")], [(100, "Có giá trị đến: Không thời hạn")]]
+    extraction = extract_as(page_of(rows), load_settings(), DocType.CCCD_FRONT)
+    assert extraction.fields["expiry_date"].value is None
+    assert not any(w.startswith("expiry_date") for w in extraction.warnings)
+    missing = extract_as(page_of([[(100, "CĂN CƯỚC CÔNG DÂN")]]), load_settings(), DocType.CCCD_FRONT)
+    assert any(w.startswith("expiry_date") for w in missing.warnings)

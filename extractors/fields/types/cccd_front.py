@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from extractors.fields import crosscheck, vocab
+from extractors.fields import anchors, crosscheck, vocab
 from extractors.fields.normalise import fold
-from extractors.fields.reader import Document, Findings, read_labelled
+from extractors.fields.reader import Document, Findings, read_labelled, read_span
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
 from sohoa.model import DocType, Field, Source
 
@@ -42,15 +42,16 @@ def id_fallback(doc: Document, found: Findings) -> None:
         found.problems.pop("id_number", None)
 
 
-def no_expiry(found: Findings) -> None:
+def no_expiry(doc: Document, found: Findings) -> None:
     """``Không thời hạn`` (a card issued after 58 never expires) is a known null, not a missing value."""
-    problems = found.problems.get("expiry_date", [])
     if "expiry_date" not in found.fields:
         found.flag("expiry_date", "không tìm thấy", "not found")
-    elif found.value("expiry_date") is None and any("khong thoi han" in fold(p) for p in problems):
-        found.problems.pop("expiry_date")
-        field = found.fields["expiry_date"]
-        found.fields["expiry_date"] = replace(field, confidence=0.95)
+        return
+    hit = anchors.find_label(doc.lines, SCHEMA.spec("expiry_date").labels)
+    span = read_span(doc.lines, hit, [hit]) if hit is not None and found.value("expiry_date") is None else None
+    if span is not None and anchors.contains("khong thoi han", fold(span.text)):
+        found.problems.pop("expiry_date", None)
+        found.fields["expiry_date"] = replace(found.fields["expiry_date"], confidence=span.confidence)
 
 
 def apply_qr(doc: Document, found: Findings) -> bool:
@@ -72,7 +73,7 @@ class CccdFrontExtractor:
     def extract(self, doc: Document) -> Findings:
         found = read_labelled(doc, self.schema)
         id_fallback(doc, found)
-        no_expiry(found)
+        no_expiry(doc, found)
         vocab.snap(found, "nationality", vocab.NATIONALITIES)
         if not apply_qr(doc, found):
             found.flag("id_number", "không đọc được mã QR", "QR code not read")
