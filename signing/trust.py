@@ -18,6 +18,7 @@ from datetime import datetime
 
 from asn1crypto import cms, x509
 from pyhanko.keys import load_cert_from_pemder
+from pyhanko.sign.timestamps.common_utils import dummy_digest
 from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
 from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
@@ -54,9 +55,9 @@ def tsa_url(settings: Settings) -> str:
 
 
 class RecordingTimeStamper(HTTPTimeStamper):
-    """RFC 3161 client that remembers the time of the first token it obtained.
+    """RFC 3161 client that remembers the time of the first real token it obtained.
 
-    That first token is the signature timestamp: its ``genTime`` is the
+    That token is the signature timestamp: its ``genTime`` is the
     signing time reported without re-reading the signed file. It runs over
     ``requests`` because pyHanko's sync calls start a fresh event loop each
     time, which would make an aiohttp session per call.
@@ -66,7 +67,8 @@ class RecordingTimeStamper(HTTPTimeStamper):
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         token = await super().async_timestamp(message_digest, md_algorithm)
-        if self.first_time is None:
+        # pyHanko first stamps the digest of nothing to learn the TSA's chain: not the signature's
+        if self.first_time is None and message_digest != dummy_digest(md_algorithm):
             self.first_time = token["content"]["encap_content_info"]["content"].parsed["gen_time"].native
         return token
 

@@ -202,3 +202,23 @@ def test_corrupt_input_is_bad_input(pki_settings: Settings, tmp_path: Path) -> N
     with pytest.raises(CorruptFileError) as caught:
         sign_pdf(junk, tmp_path / "out.pdf", pki_settings)
     assert caught.value.exit_code == 2
+
+
+def test_verification_needs_no_pki_once_signed(result_pdf: Path, tmp_path: Path) -> None:
+    """Years later the OCSP responder, CRL server and TSA are gone: B-LT still verifies.
+
+    A private development PKI is started, signs, and is stopped before verifying;
+    verification is anchored at the timestamp's time, not at today's clock.
+    """
+    from signing.devpki import ensure_dev_pki, stop_dev_pki
+    from sohoa.settings import load_settings
+    from storage.local_minio import free_port
+
+    base = load_settings(var_dir=tmp_path / "var", dev_pki_port=free_port())
+    pki = ensure_dev_pki(base)
+    signed = sign_pdf(result_pdf, tmp_path / "signed.pdf", base)  # default settings: the dev PKI
+    stop_dev_pki(base)
+    settings = base.model_copy(update={"trust_roots": (pki.trust_root,)})
+    report = verify_pdf(signed.pdf_path, settings)
+    assert (report.verdict, report.level) == (Verdict.VALID, "B-LT"), report.to_json()
+    assert report.timestamp_at == signed.signed_at
