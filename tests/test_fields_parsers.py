@@ -219,3 +219,25 @@ def test_a_card_without_expiry_is_a_known_null() -> None:
     assert not any(w.startswith("expiry_date") for w in extraction.warnings)
     missing = extract_as(page_of([[(100, "CĂN CƯỚC CÔNG DÂN")]]), load_settings(), DocType.CCCD_FRONT)
     assert any(w.startswith("expiry_date") for w in missing.warnings)
+
+
+@pytest.mark.parametrize("doc_type", list(DocType))
+@pytest.mark.parametrize("rows", [[], [[(100, "@@ ## %%")]], [[(100, "Số:"), (900, "ngày")], [(100, ":")]]])
+def test_every_type_survives_empty_or_junk_pages(doc_type: DocType, rows: list) -> None:
+    extraction = extract_as(page_of(rows), load_settings(), doc_type)
+    assert extraction.decision is Decision.NEEDS_REVIEW
+    assert all(field.value is None for field in extraction.fields.values())
+
+
+vn_text = st.text(st.sampled_from(list("abcdeghiklmnopqrstuvxyĐđăâêôơưàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ ,.")),
+                  min_size=1, max_size=40).map(lambda s: " ".join(s.split())).filter(lambda s: any(c.isalpha() for c in s))
+
+
+@given(st.from_regex(r"0[0-9]{11}", fullmatch=True), vn_text, st.dates(date(1900, 1, 1), date(2100, 12, 31)),
+       st.sampled_from(["Nam", "Nữ"]), vn_text, st.dates(date(2016, 1, 1), date(2030, 12, 31)))
+def test_qr_payload_round_trip(id_number: str, name: str, birth: date, sex: str, residence: str, issue: date) -> None:
+    payload = "|".join((id_number, "", name, birth.strftime("%d%m%Y"), sex, residence, issue.strftime("%d%m%Y")))
+    parsed = parse_cccd_qr(payload)
+    assert parsed is not None
+    assert (parsed.id_number, parsed.date_of_birth, parsed.sex, parsed.issue_date) == (id_number, birth, sex, issue)
+    assert parsed.full_name == name.strip(" .,")

@@ -124,6 +124,8 @@ def _wrapped(lines: list[TextLine], index: int) -> list[TextLine]:
 
 def signer(doc: Document, found: Findings) -> None:
     """Bottom-right block of the last page: the last capitals line is the title, the last line the name."""
+    if not doc.lines:
+        return
     page = max(l.page for l in doc.lines)
     start = max((l.row for l in doc.lines if l.page == page and l.folded.startswith("noi nhan")), default=-1)
     block = [l for l in layout.right_block(doc, start - 1, page) if not l.folded.startswith("noi nhan")]
