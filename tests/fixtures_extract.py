@@ -3,7 +3,7 @@
 Inputs are generated, not committed: a short Vietnamese text block rendered
 with DejaVu Sans at 300 dpi (small, so a Tesseract pass takes about a second),
 turned or skewed as a scanner would, wrapped into TIFF/PDF containers, and a
-born-digital PDF with a real embedded font and ToUnicode map (pyHanko stamp).
+born-digital PDF with a real embedded font and ToUnicode map.
 The helpers are plain functions so field-extraction tests can render their own
 text (``render_lines``).
 """
@@ -11,6 +11,7 @@ text (``render_lines``).
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,28 +106,62 @@ def scanned_pdf(image: np.ndarray, path: Path, dpi: int = DPI) -> Path:
     return path
 
 
-def born_digital_pdf(lines: Sequence[str], path: Path) -> Path:
-    """A one-page A4 PDF whose text is real text (embedded DejaVu Sans with a ToUnicode map)."""
-    from pyhanko import stamp
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
-    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-    from pyhanko.pdf_utils.text import TextBoxStyle
+def _to_unicode(glyphs: dict[int, str]) -> bytes:
+    """A ToUnicode CMap mapping each 2-byte glyph id to its character (how extractors get text back)."""
+    pairs = sorted(glyphs.items())
+    blocks = []
+    for start in range(0, len(pairs), 100):
+        chunk = pairs[start : start + 100]
+        entries = "\n".join(f"<{g:04X}> <{ord(c):04X}>" for g, c in chunk)
+        blocks.append(f"{len(chunk)} beginbfchar\n{entries}\nendbfchar")
+    body = "\n".join(blocks)
+    return (
+        "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+        "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+        "/CMapName /Adobe-Identity-UCS def /CMapType 2 def\n"
+        f"1 begincodespacerange <0000> <FFFF> endcodespacerange\n{body}\n"
+        "endcmap CMapName currentdict /CMap defineresource pop end end\n"
+    ).encode()
 
-    blank = io.BytesIO()
+
+def born_digital_pdf(lines: Sequence[str], path: Path, size: float = 12) -> Path:
+    """A one-page A4 PDF whose text is real text: DejaVu Sans embedded (Type0, Identity-H) with a ToUnicode map.
+
+    Written by hand with fontTools + pikepdf so glyph widths, positions and the
+    rendering agree exactly, as in a word processor's export.
+    """
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(FONT))
+    cmap, order, hmtx = font.getBestCmap(), font.getGlyphOrder(), font["hmtx"]
+    gid = {name: i for i, name in enumerate(order)}
+    scale = 1000 / font["head"].unitsPerEm
+    used: dict[int, str] = {}
+    content = []
+    for i, line in enumerate(lines):
+        codes = [gid[cmap[ord(c)]] for c in unicodedata.normalize("NFC", line)]
+        used.update(zip(codes, unicodedata.normalize("NFC", line)))
+        content.append(f"BT /F1 {size} Tf 60 {760 - i * size * 1.8:.2f} Td <{''.join(f'{g:04X}' for g in codes)}> Tj ET")
+    widths = [x for g in sorted(used) for x in (g, [round(hmtx[order[g]][0] * scale)])]
     with pikepdf.new() as pdf:
-        pdf.add_blank_page(page_size=(595, 842))
-        pdf.save(blank)
-    writer = IncrementalPdfFileWriter(blank)
-    style = stamp.TextStampStyle(
-        stamp_text="\n".join(lines),
-        text_box_style=TextBoxStyle(font=GlyphAccumulatorFactory(str(FONT)), font_size=11),
-        border_width=0,
-        background=None,
-    )
-    stamp.TextStamp(writer, style).apply(0, 50, 600)
-    out = io.BytesIO()
-    writer.write(out)
-    path.write_bytes(out.getvalue())
+        page = pdf.add_blank_page(page_size=(595, 842))
+        descriptor = pikepdf.Dictionary(
+            Type=pikepdf.Name.FontDescriptor, FontName=pikepdf.Name("/DejaVuSans"), Flags=32,
+            FontBBox=[-1021, -463, 1793, 1232], ItalicAngle=0, Ascent=928, Descent=-236, CapHeight=729, StemV=80,
+            FontFile2=pdf.make_stream(FONT.read_bytes()),
+        )
+        cid_font = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.CIDFontType2, BaseFont=pikepdf.Name("/DejaVuSans"),
+            CIDSystemInfo=pikepdf.Dictionary(Registry="Adobe", Ordering="Identity", Supplement=0),
+            FontDescriptor=descriptor, CIDToGIDMap=pikepdf.Name.Identity, W=widths,
+        )
+        type0 = pikepdf.Dictionary(
+            Type=pikepdf.Name.Font, Subtype=pikepdf.Name.Type0, BaseFont=pikepdf.Name("/DejaVuSans"),
+            Encoding=pikepdf.Name("/Identity-H"), DescendantFonts=[cid_font], ToUnicode=pdf.make_stream(_to_unicode(used)),
+        )
+        page.Resources = pikepdf.Dictionary(Font=pikepdf.Dictionary(F1=type0))
+        page.Contents = pdf.make_stream("\n".join(content).encode())
+        pdf.save(path)
     return path
 
 

@@ -101,6 +101,11 @@ def test_born_digital_pdf_is_read_from_its_text_layer_without_tesseract(
     assert page.pdf_path is None and all(w.confidence == 1.0 for w in page.words)
     assert runner.programs == ["pdftoppm"]  # rendered for QR reading, never OCRed
     assert page.page.image_path is not None and page.page.image_path.exists()
+    rendered = cv2.imread(str(page.page.image_path), cv2.IMREAD_GRAYSCALE)
+    assert rendered.shape == (page.page.height, page.page.width)
+    for word in page.words:  # text-layer boxes are in the rendered page's pixels, like OCR boxes
+        x0, y0, x1, y1 = word.bbox
+        assert rendered[y0:y1, x0:x1].min() < 128, word
 
 
 @pytest.fixture(scope="module")
