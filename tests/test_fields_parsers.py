@@ -241,3 +241,9 @@ def test_qr_payload_round_trip(id_number: str, name: str, birth: date, sex: str,
     assert parsed is not None
     assert (parsed.id_number, parsed.date_of_birth, parsed.sex, parsed.issue_date) == (id_number, birth, sex, issue)
     assert parsed.full_name == name.strip(" .,")
+
+
+def test_the_longest_label_variant_on_a_line_wins() -> None:
+    rows = [[(100, "Tên doanh nghiệp viết bằng tiếng Việệ CÔNG TY TNHH AN PHÁT")]]
+    extraction = extract_as(page_of(rows), load_settings(), DocType.BUSINESS_REGISTRATION)
+    assert extraction.fields["enterprise_name"].value == "CÔNG TY TNHH AN PHÁT"

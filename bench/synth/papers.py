@@ -32,7 +32,7 @@ def _rows(c: Canvas, y: int, rows: list[tuple[str, str]], layout: int, step: int
         x = LEFT + 10
         if layout == 2:
             c.text(x, y, label.rstrip(":"), BODY)
-            vx = LEFT + 620
+            vx = max(LEFT + 620, x + int(c.width_of(label, BODY)) + 40)  # a long label pushes its value right
         else:
             vx = x + int(c.width_of(label, BODY)) + 14
             c.text(x, y, label, BODY)

@@ -18,6 +18,7 @@ from sohoa.model import BBox, OcrResult, Source, Word, nfc
 
 LABEL_MIN_SCORE = 84.0
 _LABEL_COLON_WINDOW = 32  # a label's colon (after an English gloss) must come this close
+_LABEL_TAIL = 2  # letters of a label's last word OCR may add past the match (``Việệ``), skipped with it
 
 
 @dataclass(frozen=True)
@@ -127,14 +128,20 @@ def _segments(row: list[Word]) -> list[tuple[Word, ...]]:
 
 
 def find_label(lines: list[TextLine], variants: tuple[str, ...], min_score: float = LABEL_MIN_SCORE) -> Hit | None:
-    """The best match of any label variant; ties go to the earliest line. Labels shorter than 4 letters need an exact word."""
+    """The best match of any label variant; ties go to the earliest line. Labels shorter than 4 letters need an exact word.
+
+    On one line the longest matching variant wins (``Tên doanh nghiệp viết bằng tiếng Việt`` over
+    ``Tên doanh nghiệp``), so the rest of a long label never leaks into the value; across lines the
+    best score wins.
+    """
     best: Hit | None = None
-    for variant in variants:
-        needle = fold(variant)
-        for index, line in enumerate(lines):
-            hit = _match(needle, line.folded, index, min_score)
-            if hit and (best is None or hit.score > best.score + 0.5):
-                best = hit
+    for index, line in enumerate(lines):
+        hits = [h for v in variants if (h := _match(fold(v), line.folded, index, min_score)) is not None]
+        if not hits:
+            continue
+        longest = max(hits, key=lambda h: (h.end - h.start, h.score))
+        if best is None or longest.score > best.score + 0.5:
+            best = longest
     return best
 
 
@@ -180,9 +187,16 @@ def span_of(line: TextLine, start: int, end: int) -> Span | None:
 
 
 def value_start(line: TextLine, hit: Hit) -> int:
-    """Where the value begins after a label: past a colon that closes the label (and its English gloss)."""
+    """Where the value begins after a label: past a colon that closes the label (and its English gloss),
+    else past the end of the label's last word when OCR added at most ``_LABEL_TAIL`` letters to it."""
     colon = line.text.find(":", hit.end, hit.end + _LABEL_COLON_WINDOW)
-    return colon + 1 if colon >= 0 else hit.end
+    if colon >= 0:
+        return colon + 1
+    end = hit.end
+    while end < len(line.text) and line.text[end].isalnum() and end - hit.end < _LABEL_TAIL:
+        end += 1
+    at_word_end = end >= len(line.text) or not line.text[end].isalnum()
+    return end if at_word_end and hit.end > 0 and line.text[hit.end - 1].isalnum() else hit.end
 
 
 def join_spans(spans: list[Span]) -> Span:
