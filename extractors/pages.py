@@ -93,7 +93,15 @@ def _pdf_job(path: Path, number: int, page: pikepdf.Page, plumbed: pdfplumber.pa
     if embedded is None:
         return PageJob(path, number, PageOrigin.PDF_SCAN, None, dpi=TEXT_DPI)
     image, dpi = embedded
-    return PageJob(path, number, PageOrigin.PDF_SCAN, image, 0, dpi, quarter)
+    return PageJob(path, number, PageOrigin.PDF_SCAN, image, 0, dpi, quarter, quarter == 0 and _plain_jpeg(image))
+
+
+def _plain_jpeg(path: Path) -> bool:
+    """A greyscale or RGB JPEG file: one that can be embedded again byte for byte."""
+    if path.suffix.lower() != ".jpg":
+        return False
+    with Image.open(path) as img:
+        return img.mode in ("L", "RGB")
 
 
 def _embedded_image(page: pikepdf.Page, settings: Settings, prefix: Path, name: str) -> tuple[Path, int] | None:

@@ -6,6 +6,7 @@ import subprocess
 from pathlib import Path
 
 import cv2
+import img2pdf
 import numpy as np
 import pytest
 from rapidfuzz.distance import Levenshtein
@@ -154,6 +155,11 @@ def test_searchable_pdf_keeps_the_scan_losslessly(vn_block: np.ndarray, scans_di
     result = recognise_file(jpeg, ocr_settings, tmp_path / "jpeg")
     write_searchable_pdf(result, tmp_path / "jpeg.pdf")
     assert _embedded(tmp_path / "jpeg.pdf")[1] == jpeg.read_bytes()  # the scanner's JPEG, byte for byte
+    scanned = scans_dir / "jpeg-scan.pdf"
+    scanned.write_bytes(img2pdf.convert(str(jpeg)))  # a scanner's PDF wrapping that JPEG
+    result = recognise_file(scanned, ocr_settings, tmp_path / "scanned")
+    write_searchable_pdf(result, tmp_path / "scanned.pdf")
+    assert _embedded(tmp_path / "scanned.pdf")[1] == jpeg.read_bytes()
 
 
 def test_colour_scan_stays_in_colour_and_cleaned_pixels_are_embedded(
