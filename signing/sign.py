@@ -22,6 +22,7 @@ from pathlib import Path
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.validation import EmbeddedPdfSignature
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
@@ -38,10 +39,12 @@ from signing.trust import signing_context, timestamper
 log = get_logger(__name__)
 
 FIELD_NAME = "SohoaSignature"
-# Space for the CMS blob (signer chain + timestamp token with the TSA chain; the
-# revocation data goes to the DSS). Reserving it skips pyHanko's dry-run
-# signature that would otherwise estimate the size: a second CMS per document.
-BYTES_RESERVED = 24 * 1024
+# Hex digits reserved for the CMS blob (signer chain + timestamp token with the
+# TSA chain; revocation data goes to the DSS): ~13,500 with the development PKI.
+# Reserving skips pyHanko's dry-run signature (a second CMS per document); a
+# blob that does not fit is signed again with pyHanko's own estimate. Kept
+# tight because every verification parses these digits.
+BYTES_RESERVED = 16 * 1024
 REASON = "Bản sao điện tử có chữ ký số / certified electronic copy"
 
 
@@ -75,9 +78,7 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
         name = signer_name(signer)
         pdf_signer = signers.PdfSigner(signature_metadata(settings, name), signer=signer, timestamper=stamper)
         try:
-            with src.open("rb") as inf, tmp.open("wb") as outf:
-                writer = IncrementalPdfFileWriter(inf, strict=False)
-                pdf_signer.sign_pdf(writer, output=outf, bytes_reserved=BYTES_RESERVED)
+            _write_signed(pdf_signer, src, tmp)
         except Exception as e:
             tmp.unlink(missing_ok=True)
             raise _signing_error(e) from e
@@ -92,6 +93,18 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
     )
     log.info("signing.signed", path=str(dst), level=signed.level, signer=name)
     return signed
+
+
+def _write_signed(pdf_signer: signers.PdfSigner, src: Path, out: Path) -> None:
+    """Sign into ``out`` with ``BYTES_RESERVED``; if the CMS does not fit, once more with pyHanko's estimate."""
+    for reserved in (BYTES_RESERVED, None):
+        try:
+            with src.open("rb") as inf, out.open("wb") as outf:
+                pdf_signer.sign_pdf(IncrementalPdfFileWriter(inf, strict=False), output=outf, bytes_reserved=reserved)
+            return
+        except PyHankoSigningError as e:
+            if reserved is None or "larger than expected" not in str(e):
+                raise
 
 
 def retimestamp(path: Path, settings: Settings) -> Path:

@@ -73,8 +73,22 @@ class RecordingTimeStamper(HTTPTimeStamper):
         return token
 
 
+_TIMESTAMPERS = threading.local()
+
+
 def timestamper(settings: Settings) -> RecordingTimeStamper:
-    return RecordingTimeStamper(tsa_url(settings), timeout=HTTP_TIMEOUT)
+    """The TSA client of this thread for the configured URL, its recorded time cleared.
+
+    Kept per thread so pyHanko's probe token (stamped once to learn the TSA's
+    certificate chain) is not requested again for every document.
+    """
+    url = tsa_url(settings)
+    clients: dict[str, RecordingTimeStamper] = _TIMESTAMPERS.__dict__.setdefault("clients", {})
+    client = clients.get(url)
+    if client is None:
+        client = clients[url] = RecordingTimeStamper(url, timeout=HTTP_TIMEOUT)
+    client.first_time = None
+    return client
 
 
 REVINFO_REUSE_SECONDS = 60.0

@@ -222,3 +222,14 @@ def test_verification_needs_no_pki_once_signed(result_pdf: Path, tmp_path: Path)
     report = verify_pdf(signed.pdf_path, settings)
     assert (report.verdict, report.level) == (Verdict.VALID, "B-LT"), report.to_json()
     assert report.timestamp_at == signed.signed_at
+
+
+def test_cms_larger_than_reserved_is_signed_again(
+    result_pdf: Path, pki_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A signer chain bigger than the reserved space (simulated by reserving too little) still signs."""
+    import signing.sign
+
+    monkeypatch.setattr(signing.sign, "BYTES_RESERVED", 2048)
+    signed = sign_pdf(result_pdf, tmp_path / "big.pdf", pki_settings)
+    assert verify_pdf(signed.pdf_path, pki_settings).verdict == Verdict.VALID
