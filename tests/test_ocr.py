@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import subprocess
+import threading
 from pathlib import Path
+from typing import Any
 
 import cv2
 import img2pdf
@@ -14,7 +16,7 @@ from rapidfuzz.distance import Levenshtein
 import sohoa.tools
 from extractors import recognise_file, write_searchable_pdf
 from sohoa.model import OcrResult, PageOrigin, Source, nfc
-from sohoa.settings import Settings
+from sohoa.settings import Settings, load_settings
 from tests.fixtures_extract import (
     BORN_DIGITAL_LINES,
     VN_LINES,
@@ -184,6 +186,40 @@ def test_multipage_tiff_gives_one_page_per_frame(vn_block: np.ndarray, scans_dir
     result = recognise_file(tiff, ocr_settings, tmp_path)
     assert [p.page.number for p in result.pages] == [1, 2]
     assert all(cer(expected_text(), p.text) <= MAX_CER for p in result.pages)
+
+
+class ConcurrencyRecordingRunner:
+    """Real subprocess runner that records how many Tesseract processes ran at the same time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.running = self.peak = 0
+        self.envs: list[str | None] = []
+
+    def __call__(self, argv: list[str], **kwargs: Any) -> subprocess.CompletedProcess[bytes]:
+        if Path(argv[0]).name != "tesseract":
+            return subprocess.run(argv, **kwargs)  # type: ignore[no-any-return]
+        with self.lock:
+            self.running += 1
+            self.peak = max(self.peak, self.running)
+            self.envs.append((kwargs.get("env") or {}).get("OMP_THREAD_LIMIT"))
+        try:
+            return subprocess.run(argv, **kwargs)  # type: ignore[no-any-return]
+        finally:
+            with self.lock:
+                self.running -= 1
+
+
+def test_pages_run_as_parallel_single_threaded_tesseract_processes(
+    vn_block: np.ndarray, scans_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tiff = save_tiff_pages([vn_block] * 4, scans_dir / "four.tif")
+    runner = ConcurrencyRecordingRunner()
+    monkeypatch.setattr(sohoa.tools, "RUNNER", runner)
+    result = recognise_file(tiff, load_settings(workers=2, var_dir=tmp_path), tmp_path / "work")
+    assert len(result.pages) == 4
+    assert runner.peak == 2  # two at once on two workers, never more
+    assert runner.envs == ["1"] * 4
 
 
 def test_150_dpi_scan_is_upsampled(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
