@@ -233,3 +233,30 @@ def test_cms_larger_than_reserved_is_signed_again(
     monkeypatch.setattr(signing.sign, "BYTES_RESERVED", 2048)
     signed = sign_pdf(result_pdf, tmp_path / "big.pdf", pki_settings)
     assert verify_pdf(signed.pdf_path, pki_settings).verdict == Verdict.VALID
+
+
+def test_dev_pki_is_reused_not_regenerated(dev_pki: DevPkiFixture) -> None:
+    from signing.devpki import _CACHE, ensure_dev_pki
+    from sohoa.settings import load_settings
+
+    keys = sorted((dev_pki.pki.pki_dir / "keys").glob("*.key.pem"))
+    before = {k: k.read_bytes() for k in keys}
+    pid = (dev_pki.pki.pki_dir / "animator.pid").read_text()
+    _CACHE.clear()  # as a fresh process would see it
+    again = ensure_dev_pki(load_settings(var_dir=dev_pki.pki.pki_dir.parent, dev_pki_port=dev_pki.pki.port))
+    assert again == dev_pki.pki
+    assert {k: k.read_bytes() for k in keys} == before
+    assert (dev_pki.pki.pki_dir / "animator.pid").read_text() == pid
+    assert len(keys) == 10
+
+
+def test_wrong_pkcs12_password_is_a_configuration_error(
+    result_pdf: Path, pki_settings: Settings, tmp_path: Path
+) -> None:
+    from pydantic import SecretStr
+
+    from sohoa.errors import ConfigurationError
+
+    settings = pki_settings.model_copy(update={"signer_pkcs12_password": SecretStr("wrong")})
+    with pytest.raises(ConfigurationError):
+        sign_pdf(result_pdf, tmp_path / "x.pdf", settings)
