@@ -15,14 +15,19 @@ from prefect import flow
 
 from sohoa.settings import load_settings
 
-from flows.ingest import ingest_batch
+from flows.ingest import ingest_batch, ingest_batch_on_dask
 from flows.maintenance import reverify
 
 
 @flow(name="ingest-folder")
-def ingest_folder(directory: str, manifest: str | None = None) -> dict[str, Any]:
-    """Ingest a batch folder visible to the worker; returns the summary as JSON."""
-    summary = ingest_batch(Path(directory), Path(manifest) if manifest else None, load_settings())
+def ingest_folder(directory: str, manifest: str | None = None, dask_address: str | None = None) -> dict[str, Any]:
+    """Ingest a batch folder visible to the worker(s); with ``dask_address`` the documents spread over
+    that Dask cluster (the folder must be visible to every Dask worker). Returns the summary as JSON."""
+    settings, folder, listed = load_settings(), Path(directory), Path(manifest) if manifest else None
+    if dask_address:
+        summary = ingest_batch_on_dask(folder, listed, settings, dask_address)
+    else:
+        summary = ingest_batch(folder, listed, settings)
     return {**asdict(summary), "complete": summary.complete}
 
 

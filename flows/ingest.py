@@ -21,13 +21,14 @@ import os
 import time
 import uuid
 from pathlib import Path
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import urllib3.exceptions
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from sohoa.errors import CatalogError, StorageError, TimestampError
@@ -38,6 +39,8 @@ from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, disco
 from flows.slots import ocr_slots
 
 DOCUMENTS_IN_FLIGHT = (os.cpu_count() or 1) + 1  # every core OCRing, plus one document signing/storing
+WINDOW = 4 * DOCUMENTS_IN_FLIGHT  # documents submitted ahead of completion (bounds the flow's memory)
+CHUNK = 100  # documents per sub-flow run (Prefect's per-task bookkeeping is freed when a sub-flow ends)
 # urllib3's connection errors: the S3 client's "server unreachable", which storage does not translate yet
 TRANSIENT = (StorageError, CatalogError, TimestampError, urllib3.exceptions.HTTPError)
 RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s (±20 %): rides out a MinIO or database restart
@@ -74,28 +77,85 @@ def _failed(item: BatchItem, error: BaseException) -> DocumentOutcome:
     return DocumentOutcome(item.name, Outcome.FAILED, reason=f"{reason}: {error}")
 
 
-def _collect(futures: dict[PrefectFuture[DocumentOutcome], BatchItem], batch_id: str) -> list[DocumentOutcome]:
-    """Outcomes in completion order, each reported to the batch's progress listener."""
-    outcomes = []
-    for future in as_completed(list(futures)):
+def run_windowed(
+    submit: Callable[[BatchItem], PrefectFuture[DocumentOutcome]], items: Iterable[BatchItem], window: int
+) -> Iterator[DocumentOutcome]:
+    """Outcomes in completion order, with at most ``window`` documents submitted and unfinished.
+
+    Submitting a whole batch at once keeps thousands of futures (and their
+    states) alive; a sliding window keeps the flow's memory bounded by the
+    window, not the batch.
+    """
+    queue = iter(items)
+    pending: dict[PrefectFuture[DocumentOutcome], BatchItem] = {}
+    while True:
+        while len(pending) < window and (item := next(queue, None)) is not None:
+            pending[submit(item)] = item
+        if not pending:
+            return
+        future = next(as_completed(list(pending)))
+        item = pending.pop(future)
         result = future.result(raise_on_failure=False)
-        outcome = result if isinstance(result, DocumentOutcome) else _failed(futures[future], result)
+        yield result if isinstance(result, DocumentOutcome) else _failed(item, result)
+
+
+def dask_runner(address: str) -> TaskRunner[Any]:
+    """A Dask task runner on the scheduler at ``address`` (each Dask worker process has its own OCR slots)."""
+    from prefect_dask import DaskTaskRunner
+
+    return DaskTaskRunner(address=address)
+
+
+@flow(name="ingest-chunk", task_runner=ThreadPoolTaskRunner(max_workers=DOCUMENTS_IN_FLIGHT))
+def ingest_chunk(items: list[BatchItem], batch_id: str, settings: Settings) -> list[DocumentOutcome]:
+    """Up to ``CHUNK`` documents as one sub-flow run, each outcome reported to the batch's listener."""
+    outcomes = []
+    for outcome in run_windowed(lambda i: ingest_document_task.submit(i, batch_id, settings), items, WINDOW):
         progress.report(batch_id, outcome)
         outcomes.append(outcome)
     return outcomes
 
 
-@flow(name="ingest-batch", task_runner=ThreadPoolTaskRunner(max_workers=DOCUMENTS_IN_FLIGHT))
-def ingest_batch(directory: Path, manifest: Path | None, settings: Settings, batch_id: str | None = None) -> BatchSummary:
-    """Every file of a batch folder to stored / needs review / quarantined; never stops on one file."""
+def _run_chunks(
+    directory: Path, manifest: Path | None, settings: Settings, batch_id: str | None, chunk_flow: Any
+) -> BatchSummary:
+    """The batch as consecutive sub-flows of ``CHUNK`` documents.
+
+    Prefect keeps per-task bookkeeping for the life of a flow run; ending a
+    sub-flow every ``CHUNK`` documents releases it, so memory stays flat however
+    long the batch (bench/batch.py: 200 vs 2,000 documents).
+    """
     started = time.monotonic()
     batch_id = batch_id or uuid.uuid4().hex[:12]
     items = discover(directory, manifest)
-    futures = {ingest_document_task.submit(item, batch_id, settings): item for item in items}
+    outcomes: list[DocumentOutcome] = []
     try:
-        outcomes = _collect(futures, batch_id)
+        for start in range(0, len(items), CHUNK):
+            outcomes.extend(chunk_flow(items[start : start + CHUNK], batch_id, settings))
     finally:
         resources.release(settings)
     order = {item.name: i for i, item in enumerate(items)}
     outcomes.sort(key=lambda o: order[o.name])
     return BatchSummary(batch_id, tuple(outcomes), time.monotonic() - started)
+
+
+@flow(name="ingest-batch")
+def ingest_batch(directory: Path, manifest: Path | None, settings: Settings, batch_id: str | None = None) -> BatchSummary:
+    """Every file of a batch folder to stored / needs review / quarantined; never stops on one file."""
+    return _run_chunks(directory, manifest, settings, batch_id, ingest_chunk)
+
+
+@flow(name="ingest-batch-dask")
+def ingest_batch_on_dask(
+    directory: Path, manifest: Path | None, settings: Settings, dask_address: str | None = None, workers: int = 2
+) -> BatchSummary:
+    """``ingest_batch`` with documents spread over a Dask cluster: the scheduler at ``dask_address``,
+    or a local cluster of ``workers`` processes started for this batch. The batch folder, MinIO and
+    the catalog must be reachable from every Dask worker."""
+    if dask_address:
+        return _run_chunks(directory, manifest, settings, None, ingest_chunk.with_options(task_runner=dask_runner(dask_address)))
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True) as cluster:
+        runner = dask_runner(str(cluster.scheduler_address))
+        return _run_chunks(directory, manifest, settings, None, ingest_chunk.with_options(task_runner=runner))
