@@ -7,7 +7,8 @@ Levels (``settings.signature_level``), per ETSI EN 319 142-1:
   to validate it offline, in the document security store (DSS);
 * ``B-LTA``: B-LT plus a document timestamp covering the DSS.
 
-Signatures are invisible (the Decree 30 convention for electronic copies) and
+Signatures are invisible by default (the Decree 30 convention for electronic
+copies; ``settings.signature_visible`` adds a stamp, see ``stamp.py``) and
 added as an incremental update, so the PDF/A-3b content before them is kept
 byte for byte. The output is written next to ``dst`` and renamed into place,
 so a failure never leaves a half-signed file.
@@ -34,6 +35,7 @@ from sohoa.settings import Settings
 
 from signing.embed import extraction_sha256_of
 from signing.signers import open_signer, signer_name
+from signing.stamp import stamp_options
 from signing.trust import signing_context, timestamper
 
 log = get_logger(__name__)
@@ -76,7 +78,10 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
     stamper = timestamper(settings)
     with open_signer(settings) as signer:
         name = signer_name(signer)
-        pdf_signer = signers.PdfSigner(signature_metadata(settings, name), signer=signer, timestamper=stamper)
+        pdf_signer = signers.PdfSigner(
+            signature_metadata(settings, name), signer=signer, timestamper=stamper,
+            **stamp_options(settings, FIELD_NAME),
+        )  # fmt: skip
         try:
             _write_signed(pdf_signer, src, tmp)
         except Exception as e:

@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     tsa_url: str | None = Field(None, description="RFC 3161 TSA; empty = development PKI TSA")
     trust_roots: tuple[Path, ...] = Field((), description="PEM/DER trust anchors; empty = development root")
     signature_level: str = Field("B-LT", pattern="^B-(T|LT|LTA)$")
+    signature_visible: bool = Field(False, description="Visible stamp (signer, time; Vietnamese) on page 1; default invisible")
     dev_pki_port: int = 9901
 
     # --- API --------------------------------------------------------------------------

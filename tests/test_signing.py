@@ -260,3 +260,15 @@ def test_wrong_pkcs12_password_is_a_configuration_error(
     settings = pki_settings.model_copy(update={"signer_pkcs12_password": SecretStr("wrong")})
     with pytest.raises(ConfigurationError):
         sign_pdf(result_pdf, tmp_path / "x.pdf", settings)
+
+
+def test_visible_stamp_in_vietnamese(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
+    settings = pki_settings.model_copy(update={"signature_visible": True})
+    signed = sign_pdf(result_pdf, tmp_path / "visible.pdf", settings)
+    assert verify_pdf(signed.pdf_path, settings).verdict == Verdict.VALID
+    with pikepdf.open(signed.pdf_path) as pdf:
+        (widget,) = [a for a in pdf.pages[0].get("/Annots", []) if a.get("/FT") == pikepdf.Name.Sig]
+        assert float(widget.Rect[2]) - float(widget.Rect[0]) > 100
+        assert "/AP" in widget
+    text = run([require("pdftotext"), "-f", "1", "-l", "1", signed.pdf_path, "-"], timeout=60).stdout.decode()
+    assert "Đã ký số bởi" in text and "Nguyễn Văn An" in text
