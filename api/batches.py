@@ -79,6 +79,9 @@ class BatchRunner:
     """Starts ingest flows in background threads and tracks their progress."""
 
     def __init__(self, settings: Settings) -> None:
+        from flows.runtime import configure_prefect
+
+        configure_prefect(settings)  # before Prefect is first imported, as every edge does
         self.settings = settings
         self.root = settings.var_dir / "api" / "batches"
         self._states: dict[str, BatchState] = {}
@@ -107,14 +110,12 @@ class BatchRunner:
 
     def _run(self, state: BatchState, folder: Path, manifest: Path | None) -> None:
         from flows import ingest_batch, progress
-        from flows.runtime import configure_prefect
 
         def listener(outcome: Any) -> None:
             with self._lock:
                 state.outcomes.append(_outcome_json(outcome))
 
         try:
-            configure_prefect(self.settings)
             with progress.listening(state.batch_id, listener):
                 ingest_batch(folder, manifest, self.settings, batch_id=state.batch_id)
         except SohoaError as e:

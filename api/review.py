@@ -4,19 +4,23 @@ A draft's fields keep their evidence (confidence, source, page, box in pixels
 of the cleaned page image, disagreeing alternatives); ``DraftOut`` marks the
 ones a reviewer must look at: confidence below
 ``settings.auto_approve_min_confidence`` or sources that disagree. Approval
-hands the corrected values to the ``finalize`` flow, which signs and stores.
+hands the corrected values to ``flows.review.finalize_document`` (the step the
+``finalize`` flow wraps), which signs and stores; approvals and rejections are
+audited with the reviewer's client id.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from sohoa.errors import ConflictError, NotFoundError
-from sohoa.model import DocumentStatus, Extraction, Field, StoredDocument
+from sohoa.model import DocumentStatus, StoredDocument
 
+from api import backend
 from api.deps import Services
 from api.security import Principal
 
@@ -51,18 +55,21 @@ class DraftOut(BaseModel):
     fields: list[FieldOut]
 
 
-def field_out(f: Field, threshold: float) -> FieldOut:
+def field_out(name: str, raw: dict[str, Any], threshold: float) -> FieldOut:
+    """One field of the contract's extraction JSON, with the marks a reviewer needs."""
+    alternatives = list(raw.get("alternatives") or [])
+    confidence = float(raw.get("confidence") or 0.0)
     return FieldOut(
-        name=f.name,
-        value=f.value,
-        confidence=round(float(f.confidence), 4),
-        source=f.source.value,
-        verified=f.verified,
-        page=f.page,
-        bbox=list(f.bbox) if f.bbox is not None else None,
-        alternatives=[{"source": s.value, "value": v} for s, v in f.alternatives],
-        low_confidence=f.confidence < threshold,
-        disagreement=any(v != f.value for _, v in f.alternatives),
+        name=name,
+        value=raw.get("value"),
+        confidence=round(confidence, 4),
+        source=str(raw.get("source")),
+        verified=bool(raw.get("verified")),
+        page=raw.get("page"),
+        bbox=raw.get("bbox"),
+        alternatives=alternatives,
+        low_confidence=confidence < threshold,
+        disagreement=any(a.get("value") != raw.get("value") for a in alternatives),
     )
 
 
@@ -91,8 +98,14 @@ def _draft_document(svc: Services, document_id: str) -> StoredDocument:
     return doc
 
 
-def extraction_of(svc: Services, doc: StoredDocument) -> Extraction:
-    return svc.store().draft_extraction(doc.id)  # type: ignore[no-any-return]
+def extraction_of(svc: Services, doc: StoredDocument) -> dict[str, Any]:
+    """The extraction JSON embedded in the draft's unsigned result PDF (``Extraction.to_json``)."""
+    from signing import read_embedded_extraction
+
+    with tempfile.TemporaryDirectory(prefix="sohoa-draft-") as tmp:
+        path = Path(tmp) / "draft.pdf"
+        path.write_bytes(svc.store().pdf_bytes(doc.id))
+        return read_embedded_extraction(path)  # type: ignore[no-any-return]
 
 
 def page_sizes(svc: Services, doc: StoredDocument) -> list[PageOut]:
@@ -126,24 +139,32 @@ def draft(svc: Services, document_id: str) -> DraftOut:
     threshold = svc.settings.auto_approve_min_confidence
     return DraftOut(
         id=doc.id,
-        doc_type=extraction.doc_type.value,
+        doc_type=str(extraction.get("doc_type")),
         owner_id=doc.owner_id,
         dossier_code=doc.meta.dossier_code,
         procedure_code=doc.meta.procedure_code,
-        warnings=list(extraction.warnings),
+        warnings=[str(w) for w in extraction.get("warnings") or []],
         pages=page_sizes(svc, doc),
-        fields=[field_out(f, threshold) for f in extraction.fields.values()],
+        fields=[field_out(name, raw, threshold) for name, raw in (extraction.get("fields") or {}).items()],
     )
 
 
 def approve(svc: Services, principal: Principal, document_id: str, corrections: dict[str, str | int | None]) -> StoredDocument:
-    """Sign and store the draft with the reviewer's corrections; the active document comes back."""
-    from flows import finalize
+    """Sign and store the draft with the reviewer's corrections (``flows.review.finalize_document``)."""
+    from flows.review import finalize_document
 
-    _draft_document(svc, document_id)
-    return finalize(document_id, corrections, principal.client_id, svc.settings)  # type: ignore[no-any-return]
+    doc = _draft_document(svc, document_id)
+    stored = finalize_document(document_id, corrections, svc.settings)
+    backend.audit(svc, principal, "approve", purpose="review", document_id=doc.id, corrected=sorted(corrections) or None)
+    return stored
 
 
 def reject(svc: Services, principal: Principal, document_id: str, reason: str) -> StoredDocument:
+    """Take the draft out of the queue for good, with the reason kept in a locked record.
+
+    Storage has no "rejected" transition yet, so this uses its revocation (status
+    ``revoked``, reason prefixed ``rejected in review``)."""
     _draft_document(svc, document_id)
-    return svc.store().reject_draft(document_id, reason, principal.client_id)  # type: ignore[no-any-return]
+    rejected = svc.store().revoke(document_id, f"rejected in review: {reason}")
+    backend.audit(svc, principal, "reject", purpose="review", document_id=document_id)
+    return rejected  # type: ignore[no-any-return]

@@ -136,12 +136,26 @@ async def approve(request: Request, document_id: str) -> RedirectResponse:
     same_origin(request)
     user = staff(request)
     form = await request.form()
-    corrections = {k.removeprefix("f_"): str(v) for k, v in form.items() if k.startswith("f_")}
     svc = services(request)
     current = {f.name: f.value for f in review.draft(svc, document_id).fields}
-    changed = {k: v for k, v in corrections.items() if k in current and str(current[k] or "") != v}
-    review.approve(svc, user, document_id, changed)
+    submitted = {k.removeprefix("f_"): str(v).strip() for k, v in form.items() if k.startswith("f_")}
+    review.approve(svc, user, document_id, changed_values(current, submitted))
     return _back_to("/ui/queue", "approved")
+
+
+def changed_values(current: dict[str, str | int | None], submitted: dict[str, str]) -> dict[str, str | int | None]:
+    """The fields the reviewer changed, typed like the machine's value (integers stay integers, blank is null)."""
+    changed: dict[str, str | int | None] = {}
+    for name, text in submitted.items():
+        if name not in current or text == ("" if current[name] is None else str(current[name])):
+            continue
+        if not text:
+            changed[name] = None
+        elif isinstance(current[name], int) and text.lstrip("-").isdigit():
+            changed[name] = int(text)
+        else:
+            changed[name] = text
+    return changed
 
 
 @router.post("/review/{document_id}/reject")
