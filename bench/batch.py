@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from flows.batch import BatchItem, DocumentOutcome, Outcome  # noqa: E402
 from sohoa.settings import PROJECT_ROOT, Settings, load_settings  # noqa: E402
 
 PEER_OCRMYPDF_PAGES_PER_MIN = 60 / 9.8
@@ -115,7 +115,6 @@ def rss_child(tasks: int) -> None:
     """In a fresh process: a flow submitting ``tasks`` document-sized tasks; print peak RSS in MiB."""
     from prefect import flow, task
 
-    from flows.batch import BatchItem, DocumentOutcome, Outcome
     from flows.ingest import CHUNK, DOCUMENTS_IN_FLIGHT, RETRY_ON_IO, WINDOW, run_windowed
     from prefect.task_runners import ThreadPoolTaskRunner
     from sohoa.model import DocumentMeta
@@ -139,8 +138,16 @@ def rss_child(tasks: int) -> None:
     before = psutil.Process().memory_info().rss
     assert batch() == tasks
     after = psutil.Process().memory_info().rss
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"tasks": tasks, "peak_rss_mib": peak / 2**20, "rss_growth_mib": (after - before) / 2**20}))
+    print(json.dumps({"tasks": tasks, "peak_rss_mib": _vm_hwm() / 2**20, "rss_growth_mib": (after - before) / 2**20}))
+
+
+def _vm_hwm() -> int:
+    """This process's peak RSS in bytes. Not ``ru_maxrss``: Linux carries that over from the parent
+    across fork + exec, so a child of a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
 
 
 def peak_rss(tasks: int, prefect_home: Path) -> dict[str, float]:

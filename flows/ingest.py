@@ -1,5 +1,9 @@
 """The batch flow: one Prefect task per document, a thread task runner, retries on I/O only.
 
+A batch runs as consecutive sub-flows of ``CHUNK`` documents (Prefect's
+per-task bookkeeping is freed at the end of each), each submitting documents
+through a sliding window, so memory stays flat over thousands of files.
+
 Granularity: a task is one document (never a page or a stage), and tasks pass
 paths and hashes, never image bytes. OCR parallelism lives inside
 ``recognise_file`` (``settings.workers`` Tesseract processes per file); the

@@ -44,7 +44,3 @@ def record(settings: Settings, outcome: DocumentOutcome) -> None:
     tmp.write_text(json.dumps({**asdict(outcome), "outcome": outcome.outcome.value}), encoding="utf-8")
     tmp.replace(path)
 
-
-def forget(settings: Settings, sha256: str) -> None:
-    """Drop the record, e.g. when a reviewed draft is finalised into a stored document."""
-    _path(settings, sha256).unlink(missing_ok=True)

@@ -19,9 +19,8 @@ import pytest
 from PIL import Image, ImageDraw, PngImagePlugin
 from pydantic import SecretStr
 
-from signing.devpki import PKCS12_PASSWORD, DevPki, ensure_dev_pki, stop_dev_pki
-from sohoa.settings import PROJECT_ROOT, Settings, load_settings
-from storage.local_minio import free_port
+from sohoa.settings import PROJECT_ROOT, Settings
+from tests.fixtures_signing import DevPkiFixture
 
 SAMPLES = PROJECT_ROOT / "samples"
 CCCD = SAMPLES / "HS-2026-0001" / "cccd-mat-truoc.png"  # auto-approved: QR confirms the printed fields
@@ -58,28 +57,10 @@ def corrupt_pdf(target: Path) -> Path:
     return target
 
 
-@pytest.fixture(scope="session")
-def flows_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevPki]:
-    """The development PKI (TSA, OCSP, CRL) on a free port, once for the flow tests."""
-    pki_settings = load_settings(var_dir=tmp_path_factory.mktemp("flows-pki"), dev_pki_port=free_port())
-    yield ensure_dev_pki(pki_settings)
-    stop_dev_pki(pki_settings)
-
-
 @pytest.fixture
-def flow_settings(settings: Settings, flows_pki: DevPki) -> Settings:
-    """The test's settings (session MinIO, own buckets and var/) signing with the session PKI."""
-    return Settings(
-        **{
-            **settings.model_dump(),
-            "workers": 2,
-            "signer_pkcs12": flows_pki.signer_pkcs12,
-            "signer_pkcs12_password": PKCS12_PASSWORD.decode(),
-            "tsa_url": flows_pki.tsa_url(),
-            "trust_roots": (flows_pki.trust_root,),
-            "dev_pki_port": flows_pki.port,
-        }
-    )
+def flow_settings(settings: Settings, dev_pki: DevPkiFixture) -> Settings:
+    """The test's settings (session MinIO, own buckets and var/) signing with the session PKI, two OCR workers."""
+    return dev_pki.signing_settings(settings, workers=2)
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
