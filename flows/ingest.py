@@ -7,12 +7,12 @@ through a sliding window, so memory stays flat over thousands of files.
 Granularity: a task is one document (never a page or a stage), and tasks pass
 paths and hashes, never image bytes. OCR parallelism lives inside
 ``recognise_file`` (``settings.workers`` Tesseract processes per file); the
-flow runs one document more than there are cores, and ``flows.slots`` lets
-documents OCR only while Tesseract processes stay within ``settings.workers``
-(one-page scans side by side, a long PDF alone on every core), so one document
-can be signed and stored while the cores OCR the next ones — signing and
-storage never starve OCR, OCR never oversubscribes the cores. With a Dask task
-runner each Dask worker process has its own slots.
+flow keeps about twice as many documents in flight as there are cores, and
+``flows.slots`` lets documents OCR only while Tesseract processes stay within
+``settings.workers`` (one-page scans side by side, a long PDF alone on every
+core), so documents are extracted, signed and stored while the cores OCR the
+next ones — signing and storage never starve OCR, OCR never oversubscribes the
+cores. With a Dask task runner each Dask worker process has its own slots.
 
 Retries with exponential backoff happen only for object store, catalog and TSA
 errors; bad input was already turned into a quarantine outcome by the step,
@@ -42,7 +42,9 @@ from flows import progress, resources, steps
 from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover, estimate_pages
 from flows.slots import ocr_slots
 
-DOCUMENTS_IN_FLIGHT = (os.cpu_count() or 1) + 1  # every core OCRing, plus one document signing/storing
+# every core OCRing, plus as many documents again in extraction / PDF building / signing / storing,
+# which take longer than a page's OCR (bench/batch.py: ~1 s OCR, ~3 s after it, much of it waiting)
+DOCUMENTS_IN_FLIGHT = 2 * (os.cpu_count() or 1) + 1
 WINDOW = 4 * DOCUMENTS_IN_FLIGHT  # documents submitted ahead of completion (bounds the flow's memory)
 CHUNK = 100  # documents per sub-flow run (Prefect's per-task bookkeeping is freed when a sub-flow ends)
 # urllib3's connection errors: the S3 client's "server unreachable", which storage does not translate yet
