@@ -136,6 +136,7 @@ def _run_chunks(
     items = discover(directory, manifest)
     outcomes: list[DocumentOutcome] = []
     try:
+        resources.prepare(settings)
         for start in range(0, len(items), CHUNK):
             outcomes.extend(chunk_flow(items[start : start + CHUNK], batch_id, settings))
     finally:

@@ -55,6 +55,7 @@ def reverify_task(document_id: str, settings: Settings) -> Verdict:
 def reverify(settings: Settings) -> Reverification:
     """Verify every active document of the catalog; report those that are not valid."""
     try:
+        resources.prepare(settings)
         active = [d.id for d in resources.storage_for(settings).catalog.all() if d.status is DocumentStatus.ACTIVE]
         futures = {doc_id: reverify_task.submit(doc_id, settings) for doc_id in active}
         wait(list(futures.values()))

@@ -231,7 +231,8 @@ def demo() -> None:
     """Chạy thử trên hồ sơ mẫu đi kèm / ingest the bundled samples and query them."""
     from flows.demo import run_demo
 
-    run_demo(_settings())
+    summary = run_demo(_settings())
+    raise typer.Exit(int(ExitCode.OK if summary.complete else ExitCode.FAILURE))
 
 
 def main() -> None:
