@@ -30,6 +30,20 @@ def redact(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[s
     return event
 
 
+class _StderrLogger:
+    """Writes each line to whatever ``sys.stderr`` is *now*.
+
+    structlog's PrintLogger keeps the stream it was created with; when a test
+    harness or a CLI runner swaps and closes stderr, a cached logger would then
+    write to a closed file. Looking the stream up at each call avoids that.
+    """
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warning = warn = error = critical = exception = fatal = msg
+
+
 def configure(level: int = logging.INFO) -> None:
     """Configure structlog once for the process (CLI, API and flow workers)."""
     logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
@@ -42,7 +56,7 @@ def configure(level: int = logging.INFO) -> None:
             structlog.processors.JSONRenderer(ensure_ascii=False),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=lambda *_: _StderrLogger(),
         cache_logger_on_first_use=True,
     )
 

@@ -38,18 +38,18 @@ class Settings(BaseSettings):
 
     # --- object store (S3 API; local MinIO when s3_endpoint is empty) --------------------
     s3_endpoint: str | None = Field(None, description="host:port of an S3 store with object lock; empty = start local MinIO")
-    s3_access_key: str = "sohoa-admin"
-    s3_secret_key: SecretStr = SecretStr("sohoa-dev-secret-key")
-    s3_secure: bool = False
-    s3_region: str = "us-east-1"
-    local_minio_port: int = 9900
-    bucket_documents: str = "sohoa-documents"
-    bucket_originals: str = "sohoa-originals"
-    bucket_quarantine: str = "sohoa-quarantine"
-    bucket_audit: str = "sohoa-audit"
+    s3_access_key: str = Field("sohoa-admin", description="S3 access key (local MinIO root user)")
+    s3_secret_key: SecretStr = Field(SecretStr("sohoa-dev-secret-key"), description="S3 secret key")
+    s3_secure: bool = Field(False, description="Use HTTPS to the S3 store")
+    s3_region: str = Field("us-east-1", description="S3 region name")
+    local_minio_port: int = Field(9900, description="Loopback port of the embedded MinIO")
+    bucket_documents: str = Field("sohoa-documents", description="Signed documents, manifests, drafts")
+    bucket_originals: str = Field("sohoa-originals", description="Originals as uploaded, by SHA-256")
+    bucket_quarantine: str = Field("sohoa-quarantine", description="Rejected inputs with their reason")
+    bucket_audit: str = Field("sohoa-audit", description="Signed audit-chain checkpoints")
     retention_days_signed: int = Field(3650, description="COMPLIANCE retention of signed documents")
     retention_days_draft: int = Field(90, description="GOVERNANCE retention of drafts awaiting review")
-    presign_seconds: int = 300
+    presign_seconds: int = Field(300, description="Lifetime of presigned GET URLs for portals")
 
     # --- catalog ----------------------------------------------------------------------
     database_url: str | None = Field(None, description="SQLAlchemy URL; empty = SQLite under var/")
@@ -59,35 +59,35 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="OCR processes")
 
     # --- OCR and input limits -----------------------------------------------------------
-    ocr_languages: str = "vie"
-    max_file_bytes: int = 200 * 1024 * 1024
-    max_page_pixels: int = 120_000_000
-    max_pages: int = 500
-    tesseract_timeout: float = 180.0
+    ocr_languages: str = Field("vie", description="Tesseract languages")
+    max_file_bytes: int = Field(200 * 1024 * 1024, description="Largest accepted input file")
+    max_page_pixels: int = Field(120_000_000, description="Largest page in pixels (decompression bombs)")
+    max_pages: int = Field(500, description="Most pages in one input file")
+    tesseract_timeout: float = Field(180.0, description="Seconds allowed per Tesseract page")
 
     # --- extraction -------------------------------------------------------------------
-    auto_approve_min_confidence: float = 0.90
+    auto_approve_min_confidence: float = Field(0.90, description="Least confidence of an unverified field for auto-approval")
 
     # --- signing ----------------------------------------------------------------------
-    signer_backend: SignerBackend = SignerBackend.PKCS12
+    signer_backend: SignerBackend = Field(SignerBackend.PKCS12, description="pkcs12 or pkcs11")
     signer_pkcs12: Path | None = Field(None, description="PKCS#12 file; empty = development PKI signer")
-    signer_pkcs12_password: SecretStr = SecretStr("")
-    signer_pkcs11_module: Path | None = None
-    signer_pkcs11_token: str | None = None
-    signer_pkcs11_key_label: str | None = None
-    signer_pkcs11_pin: SecretStr = SecretStr("")
+    signer_pkcs12_password: SecretStr = Field(SecretStr(""), description="Password of the PKCS#12 file")
+    signer_pkcs11_module: Path | None = Field(None, description="PKCS#11 module (.so) of the token/HSM")
+    signer_pkcs11_token: str | None = Field(None, description="PKCS#11 token label")
+    signer_pkcs11_key_label: str | None = Field(None, description="Label of the signing key on the token")
+    signer_pkcs11_pin: SecretStr = Field(SecretStr(""), description="User PIN of the token")
     tsa_url: str | None = Field(None, description="RFC 3161 TSA; empty = development PKI TSA")
     trust_roots: tuple[Path, ...] = Field((), description="PEM/DER trust anchors; empty = development root")
-    signature_level: str = Field("B-LT", pattern="^B-(T|LT|LTA)$")
+    signature_level: str = Field("B-LT", pattern="^B-(T|LT|LTA)$", description="PAdES baseline level")
     signature_visible: bool = Field(False, description="Visible stamp (signer, time; Vietnamese) on page 1; default invisible")
-    dev_pki_port: int = 9901
+    dev_pki_port: int = Field(9901, description="Loopback port of the development PKI (TSA, OCSP, CRL)")
 
     # --- API --------------------------------------------------------------------------
-    api_host: str = "127.0.0.1"
-    api_port: int = 8080
-    api_max_upload_bytes: int = 200 * 1024 * 1024
-    api_rate_limit_per_minute: int = 6000
-    api_cors_origins: tuple[str, ...] = ()
+    api_host: str = Field("127.0.0.1", description="Address `sohoa serve` binds")
+    api_port: int = Field(8080, description="Port `sohoa serve` binds")
+    api_max_upload_bytes: int = Field(200 * 1024 * 1024, description="Largest request body")
+    api_rate_limit_per_minute: int = Field(6000, description="Requests per minute per client")
+    api_cors_origins: tuple[str, ...] = Field((), description="Allowed CORS origins; empty = CORS closed")
     jwt_secret: SecretStr | None = Field(None, description="HS256 key for client-credential tokens; empty = generated under var/")
 
     @cached_property
