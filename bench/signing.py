@@ -141,7 +141,7 @@ def main() -> None:
         work = Path(tmp)
         base = load_settings(var_dir=work / "var", dev_pki_port=free_port())
         pki = ensure_dev_pki(base)
-        helper = psutil.Process(int((pki.pki_dir / "animator.pid").read_text()))
+        helper = psutil.Process(int(pki.pid_file.read_text()))
         settings = load_settings(**{**base.model_dump(), "signer_pkcs12": pki.signer_pkcs12,
                                     "signer_pkcs12_password": PKCS12_PASSWORD.decode(), "tsa_url": pki.tsa_url(),
                                     "trust_roots": (pki.trust_root,)})  # fmt: skip

@@ -8,19 +8,22 @@ the YAML, the keys and the service URL prefix ``http://127.0.0.1:<port>``, so
 this process and the animator child agree on every certificate.
 
 ``ensure_dev_pki`` is idempotent and cheap after the first call in a process:
-it reuses a running animator (pid file + health probe) and the PKCS#12 files
-already written for the same port.
+it reuses a running animator that serves *this* PKI (its root CRL is signed by
+our root key) and the PKCS#12 files already written for the same port. It
+locks the PKI folder, so concurrent callers (threads or processes) never
+generate keys twice or start two animators. ``stop_dev_pki`` stops the
+animator's whole process group (``signing.animator``).
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
-import os
-import signal
-import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +35,8 @@ from sohoa.errors import ConfigurationError
 from sohoa.logs import get_logger
 from sohoa.settings import PROJECT_ROOT, Settings
 
+from signing import animator
+
 log = get_logger(__name__)
 
 CONFIG_FILE = PROJECT_ROOT / "infra" / "pki" / "sohoa-pki.yml"
@@ -41,6 +46,7 @@ SIGNERS = ("officer", "officer-revoked", "officer-expired", "outsider-signer")
 CHAINS = {"officer": "agency-ca", "officer-revoked": "agency-ca", "officer-expired": "agency-ca"}
 TRUST_ROOT = "root"
 START_TIMEOUT = 30.0
+PID_FILE = "animator.pid"
 
 
 @dataclass(frozen=True)
@@ -81,13 +87,23 @@ class DevPki:
     def tsa_url(self, label: str = "tsa") -> str:
         return f"{self.base_url}/sohoa/tsa/{label}"
 
+    @property
+    def pid_file(self) -> Path:
+        """Holds the animator's pid, which is also its process group id."""
+        return self.pki_dir / PID_FILE
+
 
 _CACHE: dict[tuple[Path, int], tuple[float, DevPki]] = {}
 HEALTH_RECHECK_SECONDS = 10.0  # signing calls this several times per document
 
 
 def ensure_dev_pki(settings: Settings) -> DevPki:
-    """Generate keys and certificates if missing, start the animator if not running."""
+    """Generate keys and certificates if missing, start the animator if not running.
+
+    Safe to call from many threads and processes at once: the slow path runs
+    under an exclusive lock on ``<var_dir>/pki/.lock``, so keys are generated
+    once and exactly one animator is started per PKI folder.
+    """
     pki_dir = settings.var_dir / "pki"
     port = settings.dev_pki_port
     cached = _CACHE.get((pki_dir, port))
@@ -99,26 +115,36 @@ def ensure_dev_pki(settings: Settings) -> DevPki:
             _CACHE[(pki_dir, port)] = (time.monotonic(), known)
             return known
     pki = DevPki(base_url=f"http://127.0.0.1:{port}", pki_dir=pki_dir, port=port)
-    _ensure_keys(pki_dir / "keys")
-    _ensure_materials(pki)
-    if not _healthy(pki.base_url):
-        _start_animator(pki)
+    with _locked(pki_dir):
+        _ensure_keys(pki_dir / "keys")
+        _ensure_materials(pki)
+        if not _serves_our_pki(pki):
+            _start_animator(pki)
     _CACHE[(pki_dir, port)] = (time.monotonic(), pki)
     return pki
 
 
 def stop_dev_pki(settings: Settings) -> None:
-    """Stop the animator started for these settings (no-op when none runs)."""
+    """Stop the animator started for these settings and wait until it is gone (no-op when none runs)."""
     pki_dir = settings.var_dir / "pki"
     _CACHE.pop((pki_dir, settings.dev_pki_port), None)
-    pid_file = pki_dir / "animator.pid"
-    if not pid_file.exists():
+    if not pki_dir.is_dir():
         return
-    try:
-        os.kill(int(pid_file.read_text()), signal.SIGTERM)
-    except (ProcessLookupError, ValueError):
-        pass
-    pid_file.unlink(missing_ok=True)
+    with _locked(pki_dir):
+        animator.stop(pki_dir / PID_FILE, settings.dev_pki_port)
+
+
+@contextmanager
+def _locked(pki_dir: Path) -> Iterator[None]:
+    """Exclusive ``flock`` on the PKI folder's lock file: across processes, and across threads
+    (each call opens its own file description, and flock locks belong to those)."""
+    pki_dir.mkdir(parents=True, exist_ok=True)
+    with (pki_dir / ".lock").open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def load_architecture(pki: DevPki) -> PKIArchitecture:
@@ -182,36 +208,52 @@ def _pem(der: bytes) -> str:
 
 def _healthy(base_url: str) -> bool:
     """True when the animator answers with the root CRL (a real service, not just a port)."""
+    return _root_crl(base_url) is not None
+
+
+def _root_crl(base_url: str) -> bytes | None:
     try:
         with urllib.request.urlopen(f"{base_url}/sohoa/crls/root/latest.crl", timeout=2) as resp:
-            return resp.status == 200
+            return resp.read() if resp.status == 200 else None
     except OSError:
+        return None
+
+
+def _serves_our_pki(pki: DevPki) -> bool:
+    """True when the animator on the port serves a root CRL signed by *our* root key.
+
+    Another development PKI (other keys, another ``var_dir``) on the same port
+    answers just as healthily but would vouch for nothing we sign: that is a
+    configuration error, not a PKI to reuse.
+    """
+    crl = _root_crl(pki.base_url)
+    if crl is None:
         return False
+    from asn1crypto import crl as asn1_crl
+    from pyhanko.keys import load_cert_from_pemder
+
+    root = load_cert_from_pemder(str(pki.trust_root))
+    if asn1_crl.CertificateList.load(crl).authority_key_identifier == root.key_identifier:
+        return True
+    raise ConfigurationError(
+        f"Cổng {pki.port} đang được một PKI khác dùng", f"port {pki.port} is served by another development PKI",
+        detail=f"set SOHOA_DEV_PKI_PORT or stop it (pid file under its var/pki); ours is {pki.pki_dir}",
+    )
 
 
-def _start_animator(pki: DevPki) -> None:
-    """Start ``certomancer animate`` detached, wait until it serves, record its pid."""
-    log_file = (pki.pki_dir / "animator.log").open("ab")
-    argv = [
+def _animator_argv(pki: DevPki) -> list[str]:
+    """The animator command line: the interpreter itself, so the recorded pid is the animator."""
+    return [
         sys.executable, "-m", "certomancer",
         "--config", str(CONFIG_FILE),
         "--key-root", str(pki.pki_dir / "keys"),
         "--service-url-prefix", pki.base_url,
         "animate", "--port", str(pki.port), "--no-web-ui", "--no-time-override", "--aiohttp",
     ]  # fmt: skip
-    process = subprocess.Popen(argv, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    log_file.close()
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise ConfigurationError(
-                "PKI phát triển không khởi động được", "the development PKI exited at start",
-                detail=f"see {pki.pki_dir / 'animator.log'}",
-            )
-        if _healthy(pki.base_url):
-            (pki.pki_dir / "animator.pid").write_text(str(process.pid))
-            log.info("devpki.started", base_url=pki.base_url, pid=process.pid)
-            return
-        time.sleep(0.2)
-    process.kill()
-    raise ConfigurationError("PKI phát triển không phản hồi", "the development PKI did not answer", detail=pki.base_url)
+
+
+def _start_animator(pki: DevPki) -> None:
+    pid = animator.start(
+        _animator_argv(pki), pki.pki_dir / "animator.log", pki.pid_file, lambda: _serves_our_pki(pki), START_TIMEOUT
+    )
+    log.info("devpki.started", base_url=pki.base_url, pid=pid)

@@ -61,8 +61,24 @@ def dev_pki(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevPkiFixture]
     """The development PKI (real certomancer animator) for the whole session."""
     settings = load_settings(var_dir=tmp_path_factory.mktemp("devpki"), dev_pki_port=free_port())
     pki = ensure_dev_pki(settings)
-    yield DevPkiFixture(pki)
-    stop_dev_pki(settings)
+    try:
+        yield DevPkiFixture(pki)
+    finally:
+        stop_dev_pki(settings)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _no_leaked_animators() -> Iterator[None]:
+    """At session end, stop any animator this test process started and did not stop (a test that
+    signed with unconfigured settings, or one that failed before its own ``stop_dev_pki``)."""
+    yield
+    from signing import animator
+
+    leaked = animator.stop_children()
+    if leaked:
+        import warnings
+
+        warnings.warn(f"stopped {len(leaked)} development PKI animator(s) left running by tests", stacklevel=1)
 
 
 @pytest.fixture

@@ -215,9 +215,11 @@ def test_verification_needs_no_pki_once_signed(result_pdf: Path, tmp_path: Path)
     from storage.local_minio import free_port
 
     base = load_settings(var_dir=tmp_path / "var", dev_pki_port=free_port())
-    pki = ensure_dev_pki(base)
-    signed = sign_pdf(result_pdf, tmp_path / "signed.pdf", base)  # default settings: the dev PKI
-    stop_dev_pki(base)
+    try:
+        pki = ensure_dev_pki(base)
+        signed = sign_pdf(result_pdf, tmp_path / "signed.pdf", base)  # default settings: the dev PKI
+    finally:
+        stop_dev_pki(base)
     settings = base.model_copy(update={"trust_roots": (pki.trust_root,)})
     report = verify_pdf(signed.pdf_path, settings)
     assert (report.verdict, report.level) == (Verdict.VALID, "B-LT"), report.to_json()
