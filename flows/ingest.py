@@ -28,7 +28,6 @@ from pathlib import Path
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-import urllib3.exceptions
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import PrefectFuture, as_completed
@@ -47,8 +46,8 @@ from flows.slots import ocr_slots
 DOCUMENTS_IN_FLIGHT = 2 * (os.cpu_count() or 1) + 1
 WINDOW = 4 * DOCUMENTS_IN_FLIGHT  # documents submitted ahead of completion (bounds the flow's memory)
 CHUNK = 100  # documents per sub-flow run (Prefect's per-task bookkeeping is freed when a sub-flow ends)
-# urllib3's connection errors: the S3 client's "server unreachable", which storage does not translate yet
-TRANSIENT = (StorageError, CatalogError, TimestampError, urllib3.exceptions.HTTPError)
+# storage translates every S3 client error (refusals and an unreachable server alike) into StorageError
+TRANSIENT = (StorageError, CatalogError, TimestampError)
 RETRIES = 5  # 1 + 2 + 4 + 8 + 16 s (±20 %): rides out a MinIO or database restart
 
 

@@ -9,9 +9,12 @@ Nothing is deleted within retention: superseding and revoking change status.
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -28,6 +31,8 @@ from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _OWNER_JUNK = re.compile(r"[\s.]")
+_MIGRATING = threading.Lock()  # Alembic's ``context`` proxy is module-global: one migration per process at a time
+MIGRATION_LOCK_KEY = int.from_bytes(b"sohoa", "big")  # the PostgreSQL advisory lock id of catalog migrations
 
 
 def normalise_owner_id(owner_id: str) -> str:
@@ -45,13 +50,41 @@ def create_catalog_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True)
 
 
+@contextmanager
+def _sqlite_file_lock(engine: Engine) -> Iterator[None]:
+    """An exclusive ``flock`` on ``<database>.lock`` (other processes and threads wait); none in memory.
+
+    SQLite runs Alembic's DDL outside a transaction, so two first opens would
+    both find no schema and both create it."""
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.lock", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _serialise_in_database(connection: sa.Connection) -> None:
+    """On PostgreSQL, hold a transaction-scoped advisory lock until the migration commits, so
+    concurrent first opens (any host) migrate one after the other; the later ones find ``head``."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
+
+
 def migrate(engine: Engine) -> None:
-    """Upgrade the schema to the latest Alembic revision (idempotent)."""
+    """Upgrade the schema to the latest Alembic revision (idempotent, safe to call concurrently
+    from threads and processes: Alembic's module-level context is used by one thread at a time,
+    and a file lock (SQLite) or an advisory lock (PostgreSQL) orders processes)."""
     logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl ..." chatter on every open
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:
-        with engine.begin() as connection:
+        with _MIGRATING, _sqlite_file_lock(engine), engine.begin() as connection:
+            _serialise_in_database(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
     except SQLAlchemyError as e:
@@ -165,6 +198,13 @@ class Catalog:
         except SQLAlchemyError as e:
             raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
 
+    def _scalars(self, query: sa.Select[Any]) -> list[Any]:
+        try:
+            with self.engine.connect() as conn:
+                return list(conn.execute(query).scalars())
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
+
     def _write(self, statement: sa.Executable, params: list[dict[str, Any]] | None = None) -> None:
         try:
             with self.engine.begin() as conn:
@@ -225,8 +265,8 @@ class Catalog:
 
     def pdf_version(self, document_id: str) -> str | None:
         """The exact object version of the document's PDF recorded at write time."""
-        with self.engine.connect() as conn:
-            return conn.execute(sa.select(documents.c.pdf_version).where(documents.c.id == document_id)).scalar()
+        found = self._scalars(sa.select(documents.c.pdf_version).where(documents.c.id == document_id))
+        return found[0] if found else None
 
     def find(
         self,
@@ -246,8 +286,7 @@ class Catalog:
         query = sa.select(documents.c.id)
         if status is not None:
             query = query.where(documents.c.status == status.value)
-        with self.engine.connect() as conn:
-            return set(conn.execute(query).scalars())
+        return set(self._scalars(query))
 
     def all(self) -> list[StoredDocument]:
         """Every row in id order (reindex comparisons, exports)."""

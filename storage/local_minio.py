@@ -11,6 +11,7 @@ can default to SSE-S3. Everything else talks to it only through the S3 API.
 from __future__ import annotations
 
 import base64
+import fcntl
 import os
 import secrets
 import signal
@@ -136,20 +137,30 @@ class MinioServer:
 
 
 def ensure_local_minio(settings: Settings) -> str:
-    """Endpoint of the embedded MinIO, started in the background if it is not running."""
+    """Endpoint of the embedded MinIO, started in the background if it is not running.
+
+    Processes and threads opening storage at once start one server: the start
+    is serialised by an ``flock`` on ``var/minio/start.lock`` and the health
+    check repeated under it."""
     endpoint = f"127.0.0.1:{settings.local_minio_port}"
     if _healthy(endpoint):
         return endpoint
-    server = MinioServer.start(
-        bin_dir=settings.bin_dir,
-        data_dir=settings.var_dir / "minio" / "data",
-        port=settings.local_minio_port,
-        access_key=settings.s3_access_key,
-        secret_key=settings.s3_secret_key.get_secret_value(),
-        detach=True,
-    )
-    assert server.process is not None
-    (settings.var_dir / "minio" / "minio.pid").write_text(str(server.process.pid))
+    folder = settings.var_dir / "minio"
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "start.lock").open("a+b") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+        if _healthy(endpoint):
+            return endpoint
+        server = MinioServer.start(
+            bin_dir=settings.bin_dir,
+            data_dir=folder / "data",
+            port=settings.local_minio_port,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+            detach=True,
+        )
+        assert server.process is not None
+        (folder / "minio.pid").write_text(str(server.process.pid))
     return endpoint
 
 

@@ -11,7 +11,15 @@ Promises:
   write a key that already exists, so a manifest is never replaced;
 - ``put_verified`` reads the version it wrote back and compares the hash.
 
-``S3Error`` never escapes: it is translated to ``StorageError`` subclasses.
+No client error escapes: a server refusal (``S3Error``) becomes the
+``StorageError`` subclass a caller can act on, and an unreachable, failing or
+garbled server (urllib3's connection errors and timeouts, ``ServerError``,
+``InvalidResponseError``) a plain ``StorageError``, which the flows retry.
+
+Buckets are ensured convergently, so several threads or processes opening
+storage at once (flow workers, API workers) all end with the same bucket:
+a bucket another process just created is accepted, and its default retention
+and encryption are set by whoever finds them missing (the same values).
 
 Encryption: the embedded MinIO has a static key (``MINIO_KMS_SECRET_KEY``) and
 buckets default to SSE-S3. In production MinIO is started with KES instead
@@ -27,13 +35,15 @@ from __future__ import annotations
 import hashlib
 import io
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import urllib3.exceptions
 from minio import Minio
 from minio.commonconfig import COMPLIANCE, GOVERNANCE
-from minio.error import S3Error
+from minio.error import MinioException, S3Error
 from minio.helpers import ObjectWriteResult
 from minio.objectlockconfig import DAYS, ObjectLockConfig
 from minio.retention import Retention
@@ -72,6 +82,21 @@ def _storage_error(e: S3Error, what: str) -> SohoaError:
     return StorageError("Kho đối tượng từ chối yêu cầu", "Object store refused the request", detail=detail)
 
 
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """Turn every error of the S3 client into a sohoa error (``what`` names the object or bucket)."""
+    try:
+        yield
+    except S3Error as e:
+        raise _storage_error(e, what) from e
+    except (MinioException, urllib3.exceptions.HTTPError) as e:  # unreachable, timed out, 5xx, garbled reply
+        raise StorageError(
+            "Không kết nối được kho đối tượng; hãy thử lại sau",
+            "Object store unreachable or failing; retry later",
+            detail=f"{what}: {type(e).__name__}",
+        ) from e
+
+
 class ObjectStore:
     """Lock-enabled buckets on one S3 endpoint."""
 
@@ -81,20 +106,32 @@ class ObjectStore:
     # --- buckets ----------------------------------------------------------------------
 
     def ensure_bucket(self, bucket: str, mode: LockMode, days: int) -> None:
-        """Create ``bucket`` right the first time, or check that an existing one is lock-enabled."""
-        try:
+        """Create ``bucket`` right the first time, or check that an existing one is lock-enabled;
+        complete a default retention or encryption a concurrent creator has not set yet."""
+        with _translated(f"bucket {bucket}"):
             if not self.client.bucket_exists(bucket_name=bucket):
-                self.client.make_bucket(bucket_name=bucket, object_lock=True)
+                self._make_bucket(bucket, mode, days)
+            if self._lock_config(bucket).mode is None:
                 self.client.set_object_lock_config(bucket_name=bucket, config=ObjectLockConfig(mode, days, DAYS))
+            if self.client.get_bucket_encryption(bucket_name=bucket) is None:
                 self.client.set_bucket_encryption(bucket_name=bucket, config=SSEConfig(Rule.new_sse_s3_rule()))
-                log.info("storage.bucket_created", bucket=bucket, mode=mode, days=days)
-            self._require_lock(bucket)
-        except S3Error as e:
-            raise _storage_error(e, f"bucket {bucket}") from e
 
-    def _require_lock(self, bucket: str) -> None:
+    def _make_bucket(self, bucket: str, mode: LockMode, days: int) -> None:
+        """Create the bucket with object lock; another process creating it first is fine."""
         try:
-            config = self.client.get_object_lock_config(bucket_name=bucket)
+            self.client.make_bucket(bucket_name=bucket, object_lock=True)
+        except S3Error as e:
+            if e.code != "BucketAlreadyOwnedByYou":
+                raise
+            return
+        self.client.set_object_lock_config(bucket_name=bucket, config=ObjectLockConfig(mode, days, DAYS))
+        self.client.set_bucket_encryption(bucket_name=bucket, config=SSEConfig(Rule.new_sse_s3_rule()))
+        log.info("storage.bucket_created", bucket=bucket, mode=mode, days=days)
+
+    def _lock_config(self, bucket: str) -> ObjectLockConfig:
+        """The bucket's object lock configuration (``ObjectLockError`` when object lock is off)."""
+        try:
+            return self.client.get_object_lock_config(bucket_name=bucket)
         except S3Error as e:
             if e.code == "ObjectLockConfigurationNotFoundError":
                 raise ObjectLockError(
@@ -102,11 +139,6 @@ class ObjectStore:
                     f"Bucket {bucket} lacks object lock; it must be recreated with object lock",
                 ) from e
             raise
-        if config.mode is None:
-            raise ObjectLockError(
-                f"Bucket {bucket} chưa có thời hạn lưu giữ mặc định",
-                f"Bucket {bucket} has no default retention",
-            )
 
     # --- writes -----------------------------------------------------------------------
 
@@ -116,7 +148,7 @@ class ObjectStore:
         """Write ``data`` as a new locked version; with ``create_only`` the key must not exist yet."""
         digest = sha256_bytes(data)
         retention = Retention(mode, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=days))
-        try:
+        with _translated(key):
             if create_only:
                 result = self._put_if_absent(bucket, key, data, digest, retention, content_type)
             else:
@@ -129,8 +161,6 @@ class ObjectStore:
                     metadata={SHA256_META: digest},
                     retention=retention,
                 )
-        except S3Error as e:
-            raise _storage_error(e, key) from e
         return PutResult(bucket, key, result.version_id, digest)
 
     def _put_if_absent(
@@ -165,50 +195,46 @@ class ObjectStore:
     def put_file(self, bucket: str, key: str, path: Path, sha256: str, *, mode: LockMode, days: int) -> PutResult:
         """Stream a (possibly large) file; ``sha256`` is the caller's hash of it."""
         retention = Retention(mode, datetime.now(timezone.utc).replace(microsecond=0) + timedelta(days=days))
-        try:
+        with _translated(key):
             result = self.client.fput_object(
                 bucket_name=bucket, object_name=key, file_path=str(path), metadata={SHA256_META: sha256}, retention=retention
             )
-        except S3Error as e:
-            raise _storage_error(e, key) from e
         return PutResult(bucket, key, result.version_id, sha256)
 
     # --- reads ------------------------------------------------------------------------
 
     def get_bytes(self, bucket: str, key: str, *, version_id: str | None = None) -> bytes:
-        try:
+        with _translated(key):
             response = self.client.get_object(bucket_name=bucket, object_name=key, version_id=version_id)
-        except S3Error as e:
-            raise _storage_error(e, key) from e
-        try:
-            return response.read()
-        finally:
-            response.close()
-            response.release_conn()
+            try:
+                return response.read()
+            finally:
+                response.close()
+                response.release_conn()
 
     def stored_sha256(self, bucket: str, key: str) -> str | None:
         """The SHA-256 recorded at write time, or None when the key does not exist."""
-        try:
-            stat = self.client.stat_object(bucket_name=bucket, object_name=key)
-        except S3Error as e:
-            if e.code in ("NoSuchKey", "NoSuchVersion"):
-                return None
-            raise _storage_error(e, key) from e
+        with _translated(key):
+            try:
+                stat = self.client.stat_object(bucket_name=bucket, object_name=key)
+            except S3Error as e:
+                if e.code in ("NoSuchKey", "NoSuchVersion"):
+                    return None
+                raise
         return (stat.metadata or {}).get(f"x-amz-meta-{SHA256_META}")
 
     def keys(self, bucket: str, prefix: str, suffix: str = "") -> Iterator[str]:
         """Current keys under ``prefix`` ending with ``suffix``, in key order."""
-        try:
+        with _translated(prefix):
             for obj in self.client.list_objects(bucket_name=bucket, prefix=prefix, recursive=True):
                 if obj.object_name and obj.object_name.endswith(suffix):
                     yield obj.object_name
-        except S3Error as e:
-            raise _storage_error(e, prefix) from e
 
     def presigned_get(
         self, bucket: str, key: str, *, expires: timedelta, version_id: str | None = None, issued_at: datetime | None = None
     ) -> str:
         """A GET URL valid for ``expires`` from ``issued_at`` (now by default); no credentials needed to use it."""
-        return self.client.presigned_get_object(
-            bucket_name=bucket, object_name=key, expires=expires, version_id=version_id, request_date=issued_at
-        )
+        with _translated(key):  # no request when the region is configured; a lookup otherwise
+            return self.client.presigned_get_object(
+                bucket_name=bucket, object_name=key, expires=expires, version_id=version_id, request_date=issued_at
+            )

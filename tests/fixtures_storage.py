@@ -18,8 +18,9 @@ import pikepdf
 import pytest
 
 from sohoa.model import Decision, DocType, DocumentMeta, Extraction, Field, SignedDocument, Source, StoredDocument
-from sohoa.settings import Settings
+from sohoa.settings import PROJECT_ROOT, Settings
 from storage import Storage, open_storage
+from storage.local_minio import MinioServer, free_port
 
 
 def write_pdf(path: Path, text: str) -> Path:
@@ -107,3 +108,19 @@ def object_storage(settings: Settings, tmp_path: Path) -> Iterator[Storage]:
     local = Settings(**{**settings.model_dump(), "database_url": f"sqlite:///{tmp_path / 'objects.sqlite3'}"})
     with open_storage(local, sign=False) as opened:
         yield opened
+
+
+def start_minio(data_dir: Path, port: int | None = None) -> MinioServer:
+    """A MinIO server of one test alone (stopping it disturbs no other test); ``port`` to restart one."""
+    from tests.conftest import ACCESS_KEY, SECRET_KEY
+
+    return MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=data_dir, port=port or free_port(),
+                             access_key=ACCESS_KEY, secret_key=SECRET_KEY)
+
+
+@pytest.fixture
+def own_minio(tmp_path: Path) -> Iterator[MinioServer]:
+    """A MinIO server of this test alone, stopped at the end (stopping it twice is harmless)."""
+    server = start_minio(tmp_path / "minio" / "data")
+    yield server
+    server.stop()

@@ -16,8 +16,8 @@ from flows.batch import BatchSummary, Outcome
 from sohoa.model import sha256_file
 from sohoa.settings import PROJECT_ROOT, Settings
 from storage import open_storage
-from storage.local_minio import MinioServer, free_port
-from tests.conftest import ACCESS_KEY, SECRET_KEY
+from storage.local_minio import MinioServer
+from tests.fixtures_storage import start_minio
 from tests.fixtures_flows import CCCD, NOTICE, prefect_api_url, settings_env, variant
 
 FINISHED = (Outcome.STORED, Outcome.NEEDS_REVIEW)
@@ -80,15 +80,6 @@ def test_kill_9_mid_batch_then_rerun_stores_every_document_exactly_once(
     _assert_stored_once(flow_settings, files)
 
 
-@pytest.fixture
-def own_minio(tmp_path: Path) -> MinioServer:
-    """A MinIO server of this test alone, so stopping it disturbs no other test."""
-    return MinioServer.start(
-        bin_dir=PROJECT_ROOT / "bin", data_dir=tmp_path / "minio" / "data", port=free_port(),
-        access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-    )
-
-
 def test_minio_stopped_mid_batch_then_restarted_the_batch_completes(
     flow_settings: Settings, own_minio: MinioServer, tmp_path: Path, prefect_server: None
 ) -> None:
@@ -105,10 +96,7 @@ def test_minio_stopped_mid_batch_then_restarted_the_batch_completes(
         own_minio.stop()
         assert _finished(settings) < len(files), "MinIO must stop mid-batch"
         time.sleep(3)  # documents now in flight meet a dead object store
-        restarted = MinioServer.start(
-            bin_dir=PROJECT_ROOT / "bin", data_dir=own_minio.data_dir, port=int(own_minio.endpoint.rsplit(":", 1)[1]),
-            access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-        )
+        restarted = start_minio(own_minio.data_dir, port=int(own_minio.endpoint.rsplit(":", 1)[1]))
         runner.join(timeout=600)
         assert result and result[0].complete, result and result[0].outcomes
         assert all(o.outcome in FINISHED for o in result[0].outcomes)
