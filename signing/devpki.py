@@ -189,7 +189,7 @@ def _ensure_materials(pki: DevPki) -> None:
     arch = load_architecture(pki)
     (pki.pki_dir / "certs").mkdir(parents=True, exist_ok=True)
     (pki.pki_dir / "p12").mkdir(parents=True, exist_ok=True)
-    for label in ("root", "agency-ca", "agency-ocsp", "tsa", "outsider-root", "outsider-tsa", *SIGNERS):
+    for label in ("root", "agency-ca", "agency-ocsp", "tsa", "archive-tsa", "outsider-root", "outsider-tsa", *SIGNERS):
         pki.cert_pem(label).write_text(_pem(arch.get_cert(CertLabel(label)).dump()))
     for label in SIGNERS:
         chain = [CertLabel(CHAINS[label])] if label in CHAINS else []

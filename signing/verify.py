@@ -6,12 +6,15 @@ what holds and what does not. The signature is validated *at the time of its
 signature timestamp* with the revocation data embedded in the document (DSS),
 which is what lets a B-LT document be verified years after its OCSP responder
 is gone. Document timestamps (B-LTA) are each validated at their own time.
+Once the signature timestamp's own TSA certificate has expired, that is no
+longer enough: ``signing.longterm`` then checks the archive evidence chain.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Sequence
 from datetime import datetime
 from io import BytesIO
 from pathlib import Path
@@ -31,6 +34,7 @@ from sohoa.settings import Settings
 
 from signing import checks
 from signing.embed import extraction_evidence
+from signing.longterm import long_term_check, needs_long_term_check
 from signing.sign import timestamp_time
 from signing.trust import offline_context, trust_roots
 
@@ -39,8 +43,22 @@ from signing.trust import offline_context, trust_roots
 logging.getLogger("pyhanko.sign.validation").setLevel(logging.ERROR)
 
 
-def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str | None = None) -> VerificationReport:
-    """Verify every aspect of a signed PDF; raise only if the file does not exist."""
+def verify_pdf(
+    path: Path,
+    settings: Settings,
+    expected_extraction_sha256: str | None = None,
+    *,
+    at: datetime | None = None,
+    fresh_crls: Sequence[bytes] = (),
+) -> VerificationReport:
+    """Verify every aspect of a signed PDF; raise only if the file does not exist.
+
+    ``at`` is the auditor's validation time (None = now). When it is given, or
+    when the signature timestamp's TSA certificate has expired by then, a
+    ``long_term`` line says whether the archive evidence (B-LTA) still holds;
+    ``fresh_crls`` (DER) are current CRLs the auditor obtained for that check
+    (see ``signing.longterm``).
+    """
     if not path.is_file():
         raise FileNotFound(f"Không tìm thấy tệp {path}", f"file not found: {path}")
     data = path.read_bytes()
@@ -58,6 +76,8 @@ def verify_pdf(path: Path, settings: Settings, expected_extraction_sha256: str |
     sig = signatures[0]
     doc_timestamps = reader.embedded_timestamp_signatures  # re-parsed at every access: read once
     lines, signer, signed_at = _signature_lines(sig, roots, dss)
+    if at is not None or needs_long_term_check(sig, at):
+        lines.append(long_term_check(sig, roots, at, fresh_crls))
     lines += _document_timestamp_lines(doc_timestamps, roots, dss)
     extraction_line, embedded_sha = _extraction_line(path, expected_extraction_sha256)
     lines.append(extraction_line)

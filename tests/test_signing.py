@@ -249,7 +249,7 @@ def test_dev_pki_is_reused_not_regenerated(dev_pki: DevPkiFixture) -> None:
     assert again == dev_pki.pki
     assert {k: k.read_bytes() for k in keys} == before
     assert (dev_pki.pki.pki_dir / "animator.pid").read_text() == pid
-    assert len(keys) == 10
+    assert len(keys) == 11
 
 
 def test_wrong_pkcs12_password_is_a_configuration_error(

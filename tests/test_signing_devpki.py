@@ -71,7 +71,7 @@ def test_concurrent_ensure_yields_one_animator(tmp_path: Path) -> None:
         assert len(results) == 4 and set(results) == {f"http://127.0.0.1:{settings.dev_pki_port}"}
         pid = int((settings.var_dir / "pki" / "animator.pid").read_text())
         assert _animators(settings.dev_pki_port) == [pid]
-        assert len(list((settings.var_dir / "pki" / "keys").glob("*.key.pem"))) == 10
+        assert len(list((settings.var_dir / "pki" / "keys").glob("*.key.pem"))) == 11
     finally:
         stop_dev_pki(settings)
     assert _animators(settings.dev_pki_port) == []
