@@ -24,15 +24,24 @@ pytest_plugins = [
 ]
 
 from sohoa.settings import PROJECT_ROOT, Settings, load_settings
-from storage.local_minio import MinioServer, free_port
+from storage.local_minio import MinioServer, free_port, minio_version
 from storage.local_postgres import PostgresServer
 
 ACCESS_KEY = "sohoa-test"
 SECRET_KEY = "sohoa-test-secret-key"
 
 
+def _announce(config: pytest.Config, line: str) -> None:
+    """Say in the test output which real server was started (CI logs must show it)."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    capture = config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"[sohoa] {line}")
+
+
 @pytest.fixture(scope="session")
-def minio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioServer]:
+def minio_server(tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config) -> Iterator[MinioServer]:
     """A real MinIO server for the whole session."""
     base = tmp_path_factory.mktemp("minio")
     server = MinioServer.start(
@@ -42,14 +51,16 @@ def minio_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MinioServ
         access_key=ACCESS_KEY,
         secret_key=SECRET_KEY,
     )
+    _announce(pytestconfig, f"started {minio_version(PROJECT_ROOT / 'bin')} at {server.endpoint}")
     yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+def postgres_server(pytestconfig: pytest.Config) -> Iterator[PostgresServer]:
     """A real PostgreSQL cluster for the whole session (in /tmp: the postgres user must reach it)."""
     server = PostgresServer.start(Path(tempfile.mkdtemp(prefix="sohoa-pg-")), free_port())
+    _announce(pytestconfig, f"started PostgreSQL on 127.0.0.1:{server.port}")
     yield server
     server.stop(remove=True)
 
