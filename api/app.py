@@ -99,6 +99,16 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app with settings from ``SOHOA_*`` variables: the factory each uvicorn worker process calls
+    (``sohoa serve --workers N``), since settings objects cannot cross into spawned workers."""
+    from sohoa import logs
+    from sohoa.settings import load_settings
+
+    logs.configure()
+    return create_app(load_settings())
+
+
 def _add_ui(app: FastAPI) -> None:
     """The staff review UI, when its module is present (imported late: it pulls in Jinja2)."""
     from api import ui

@@ -1,7 +1,8 @@
 """The API's only contact with storage/ and signing/: one small function per need.
 
 Handlers never call the store directly, so the HTTP layer stays independent of
-how documents and the audit log are kept. Audit entries never carry a client's
+how documents and the audit log are kept. Audit entries go through the
+process's group-commit writer (``api.auditing``) and never carry a client's
 secret; owner IDs go to the audit log (it is the owner's access record) but
 never to the application log.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sohoa.model import DocType, StoredDocument, VerificationReport
+from storage.audit import NewEntry
 
 from api.deps import Services
 from api.security import Principal
@@ -36,18 +38,23 @@ def find_documents(
     return svc.store().find(owner_id, doc_type, valid_on, procedure, limit, offset)  # type: ignore[no-any-return]
 
 
+def audit_entry(principal: Principal, action: str, *, purpose: str, document_id: str | None = None,
+                **detail: Any) -> NewEntry:
+    """One access to record (who, what, whose, why); ``None`` details are left out."""
+    return NewEntry(principal.client_id, principal.role.value, action, document_id, purpose,
+                    {k: v for k, v in detail.items() if v is not None} or None)
+
+
 def audit(
     svc: Services, principal: Principal, action: str, *, purpose: str, document_id: str | None = None, **detail: Any
 ) -> None:
-    """Append one entry to the hash-chained audit log (who, what, whose, why) before answering."""
-    svc.store().audit.append(
-        principal.client_id,
-        principal.role.value,
-        action,
-        document_id,
-        purpose,
-        {k: v for k, v in detail.items() if v is not None} or None,
-    )
+    """Append one entry to the hash-chained audit log and wait for its commit (handlers in worker threads)."""
+    svc.audit_writer().write([audit_entry(principal, action, purpose=purpose, document_id=document_id, **detail)])
+
+
+async def audit_many(svc: Services, entries: list[NewEntry]) -> None:
+    """Append ``entries`` through the group-commit writer; returns once they are durable (event-loop handlers)."""
+    await svc.audit_writer().write_async(entries)
 
 
 def access_log(svc: Services, owner_id: str) -> list[dict[str, Any]]:

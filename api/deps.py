@@ -21,6 +21,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from sohoa.errors import AuthenticationError
 from sohoa.settings import Settings
 
+from api.auditing import AuditWriter
 from api.batches import BatchRunner
 from api.clients import ClientRegistry, open_registry
 from api.limits import RateLimiter
@@ -33,7 +34,7 @@ bearer = HTTPBearer(auto_error=False, description="JWT from POST /v1/token")
 
 
 class Services:
-    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store."""
+    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -43,6 +44,7 @@ class Services:
         self.batches = BatchRunner(settings)
         self._store: Any = None
         self._store_cm: AbstractContextManager[Any] | None = None
+        self._writer: AuditWriter | None = None
         self._lock = threading.Lock()
 
     def store(self) -> Any:
@@ -55,7 +57,18 @@ class Services:
                 self._store = self._store_cm.__enter__()
             return self._store
 
+    def audit_writer(self) -> AuditWriter:
+        """The process's group-commit audit writer, started on first use."""
+        with self._lock:
+            if self._writer is None:
+                self._writer = AuditWriter(lambda: self.store().audit)
+            return self._writer
+
     def close(self) -> None:
+        with self._lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.close()
         with self._lock:
             if self._store_cm is not None:
                 self._store_cm.__exit__(None, None, None)
@@ -70,12 +83,15 @@ def _client_ip(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def authenticate(
+async def authenticate(
     request: Request,
     api_key: Annotated[str | None, Depends(api_key_header)],
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller, or 401. Failed attempts count against the caller's address's rate limit."""
+    """The caller, or 401. Failed attempts count against the caller's address's rate limit.
+
+    Async on purpose: it reads memory and stats one small file, so it runs on the
+    event loop instead of costing a worker-thread hop on every request."""
     svc = services(request)
     try:
         principal = identify(svc, api_key, token.credentials if token else request.cookies.get(SESSION_COOKIE))
@@ -101,7 +117,7 @@ def identify(svc: Services, api_key: str | None, token: str | None) -> Principal
 def require(scope: Scope) -> Callable[..., Principal]:
     """A dependency yielding the caller when it holds ``scope`` (else 401 / 403)."""
 
-    def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def dependency(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         principal.require(scope)
         return principal
 

@@ -163,6 +163,7 @@ def verify(
 def serve(
     host: Annotated[Optional[str], typer.Option(help="Địa chỉ / bind address")] = None,
     port: Annotated[Optional[int], typer.Option(help="Cổng / port")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Số tiến trình / worker processes (settings from SOHOA_*)")] = 1,
 ) -> None:
     """Dịch vụ HTTP và giao diện duyệt hồ sơ / the HTTP API and review UI."""
     import uvicorn
@@ -170,7 +171,11 @@ def serve(
     from api import create_app
 
     settings = _settings()
-    uvicorn.run(create_app(settings), host=host or settings.api_host, port=port or settings.api_port)
+    bind = {"host": host or settings.api_host, "port": port or settings.api_port}
+    if workers == 1:
+        uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
+    else:  # each worker process builds its app from the environment
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
 
 
 @app.command()

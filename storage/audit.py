@@ -5,21 +5,26 @@ included) and the previous entry's hash, so deleting, reordering or editing an
 entry breaks the chain exactly where it happened. The table lives in the
 catalog database and this class offers no update or delete. Rewriting the whole
 chain is caught by checkpoints: every ``checkpoint_every`` entries the chain
-head (seq, hash) is written to the audit bucket under COMPLIANCE lock, with a
-detached signature. A deleted tail is caught the same way.
+head (seq, hash) is written to the audit bucket under COMPLIANCE lock, its CMS
+signature embedded in the same object (so no reader ever sees a checkpoint
+without its signature). A deleted tail is caught the same way.
+
+Writers: ``append_many`` writes a batch in one transaction under a chain lock;
+the API group-commits concurrent requests' entries through it (``api.auditing``).
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine, RowMapping
+from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -34,6 +39,20 @@ from storage.signer import DetachedSigner
 log = get_logger(__name__)
 GENESIS = "0" * 64
 CHECKPOINT_PREFIX = "checkpoints/"
+EMBEDDED_SIGNATURE = "signature"  # base64 CMS over the canonical JSON of the checkpoint's other keys
+CHAIN_LOCK = int.from_bytes(b"sohoa:au", "big")  # PostgreSQL advisory lock serialising chain writers (≠ migrations' key)
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    """An access to record: who (actor, role), what (action, document), why (purpose); seq and hash come later."""
+
+    actor: str
+    role: str
+    action: str
+    document_id: str | None
+    purpose: str | None
+    detail: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +93,21 @@ def entry_hash(seq: int, at: datetime, actor: str, role: str, action: str, docum
 def _row_hash(row: RowMapping) -> str:
     return entry_hash(row["seq"], row["at"], row["actor"], row["role"], row["action"], row["document_id"],
                       row["purpose"], row["detail"], row["prev_hash"])
+
+
+def _entry_row(entry: AuditEntry, detail: str | None) -> dict[str, Any]:
+    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "role": entry.role, "action": entry.action,
+            "document_id": entry.document_id, "purpose": entry.purpose, "detail": detail,
+            "prev_hash": entry.prev_hash, "hash": entry.hash}
+
+
+def _lock_chain(conn: Connection) -> None:
+    """Serialise chain writers for this transaction: an advisory lock on PostgreSQL, the database
+    write lock on SQLite (taken now, before the head is read, instead of at the first insert)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(sa.select(sa.func.pg_advisory_xact_lock(CHAIN_LOCK)))
+    elif conn.dialect.name == "sqlite" and not conn.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _to_entry(row: RowMapping) -> AuditEntry:
@@ -137,34 +171,54 @@ class AuditLog:
 
     def append(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
                detail: dict[str, Any] | None = None) -> AuditEntry:
-        """Add one entry at the head; concurrent writers retry on the sequence number's uniqueness."""
-        detail_text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else None
+        """Add one entry at the head (one transaction); a checkpoint follows when one falls due."""
+        return self.append_many([NewEntry(actor, role, action, document_id, purpose, detail)])[0]
+
+    def append_many(self, entries: Sequence[NewEntry], *, checkpoint: bool = True) -> list[AuditEntry]:
+        """Add ``entries`` in order at the head, all in ONE transaction (all durable, or none).
+
+        The chain is computed for the whole batch after the head is read under the
+        chain lock (a PostgreSQL advisory lock; SQLite's write lock), so concurrent
+        processes never interleave; a collision on the sequence number (a writer
+        without the lock) is retried. ``checkpoint=False`` leaves a checkpoint that
+        falls due to the caller (see ``checkpoint_due``), e.g. to run it off the hot path.
+        """
+        if not entries:
+            return []
+        rows = [(e, json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else None) for e in entries]
         for _ in range(20):
             try:
-                entry = self._insert_next(actor, role, action, document_id, purpose, detail_text)
+                written = self._insert_batch(rows)
             except DbIntegrityError:
                 continue
             except SQLAlchemyError as e:
                 raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
-            if entry.seq % self.checkpoint_every == 0:
+            if checkpoint and self.checkpoint_due(written):
                 self.checkpoint()
-            return entry
+            return written
         raise AuditChainError("Nhật ký đang bị ghi tranh chấp", "Audit append kept colliding with other writers")
 
-    def _insert_next(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
-                     detail: str | None) -> AuditEntry:
+    def checkpoint_due(self, written: Sequence[AuditEntry]) -> bool:
+        """Whether ``written`` (consecutive entries) crossed a multiple of ``checkpoint_every``."""
+        return bool(written) and written[-1].seq // self.checkpoint_every > (written[0].seq - 1) // self.checkpoint_every
+
+    def _insert_batch(self, rows: list[tuple[NewEntry, str | None]]) -> list[AuditEntry]:
         with self.engine.begin() as conn:
+            _lock_chain(conn)
             head = conn.execute(
                 sa.select(audit_entries.c.seq, audit_entries.c.hash).order_by(audit_entries.c.seq.desc()).limit(1)
             ).first()
-            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
+            seq, prev = (head[0], head[1]) if head else (0, GENESIS)
             at = datetime.now(timezone.utc)
-            digest = entry_hash(seq, at, actor, role, action, document_id, purpose, detail, prev)
-            row = {"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "document_id": document_id,
-                   "purpose": purpose, "detail": detail, "prev_hash": prev, "hash": digest}
-            conn.execute(audit_entries.insert().values(**row))
-        return AuditEntry(seq, at, actor, role, action, document_id, purpose,
-                          json.loads(detail) if detail else None, prev, digest)
+            written = []
+            for new, detail in rows:
+                seq += 1
+                digest = entry_hash(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose, detail, prev)
+                written.append(AuditEntry(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose,
+                                          json.loads(detail) if detail else None, prev, digest))
+                prev = digest
+            conn.execute(audit_entries.insert(), [_entry_row(e, d) for e, (_, d) in zip(written, rows, strict=True)])
+        return written
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last entry; (0, GENESIS) for an empty log."""
@@ -182,15 +236,14 @@ class AuditLog:
         key = f"{CHECKPOINT_PREFIX}{seq:012d}.json"
         if self.objects.stored_sha256(self.bucket, key) is not None:
             return None
-        body = canonical({"seq": seq, "hash": digest, "at": datetime.now(timezone.utc).isoformat()})
+        body = {"seq": seq, "hash": digest, "at": datetime.now(timezone.utc).isoformat()}
+        if self.signer is not None:  # in the same object: a checkpoint is never seen without its signature
+            body[EMBEDDED_SIGNATURE] = base64.b64encode(self.signer.sign(canonical(body))).decode()
         try:
-            self.objects.put_verified(self.bucket, key, body, mode=COMPLIANCE, days=self.retain_days,
+            self.objects.put_verified(self.bucket, key, canonical(body), mode=COMPLIANCE, days=self.retain_days,
                                       content_type="application/json", create_only=True)
         except ConflictError:  # another process checkpointed the same head
             return None
-        if self.signer is not None:
-            self.objects.put_bytes(self.bucket, key + SIGNATURE_SUFFIX, self.signer.sign(body), mode=COMPLIANCE,
-                                   days=self.retain_days, content_type="application/pkcs7-signature")
         log.info("audit.checkpoint", seq=seq)
         return key
 
@@ -204,19 +257,28 @@ class AuditLog:
         """Stored checkpoints as (seq, hash, signature ok or None when not checked)."""
         found = []
         for key in self.objects.keys(self.bucket, CHECKPOINT_PREFIX, ".json"):
-            body = self.objects.get_bytes(self.bucket, key)
-            raw = json.loads(body)
-            signature_ok = None
-            if self.signer is not None:
-                try:
-                    signature_ok = self.signer.verify(body, self.objects.get_bytes(self.bucket, key + SIGNATURE_SUFFIX))
-                except NotFoundError:  # a checkpoint without its signature proves nothing
-                    signature_ok = False
+            raw = json.loads(self.objects.get_bytes(self.bucket, key))
+            signature_ok = None if self.signer is None else self._signature_ok(key, raw)
             found.append((int(raw["seq"]), str(raw["hash"]), signature_ok))
         return found
 
+    def _signature_ok(self, key: str, raw: dict[str, Any]) -> bool:
+        """The embedded signature over the rest of the checkpoint, or (older checkpoints) ``<key>.p7s``."""
+        assert self.signer is not None
+        embedded = raw.pop(EMBEDDED_SIGNATURE, None)
+        try:
+            signature = (base64.b64decode(embedded) if embedded is not None
+                         else self.objects.get_bytes(self.bucket, key + SIGNATURE_SUFFIX))  # fmt: skip
+        except (NotFoundError, ValueError):  # a checkpoint without its signature proves nothing
+            return False
+        return bool(self.signer.verify(canonical(raw), signature))
+
     def verify(self) -> AuditVerification:
-        """Recompute the chain, then hold it against every stored checkpoint; locate the first fault."""
+        """Recompute the chain, then hold it against every stored checkpoint; locate the first fault.
+
+        Checkpoints are listed first: one made while the chain is read then never
+        names an entry the read could miss (appends go on during verification)."""
+        checkpoints = self._checkpoints()
         hashes: dict[int, str] = {}
         prev, expected = GENESIS, 1
         for row in self._rows():
@@ -227,7 +289,6 @@ class AuditLog:
                 return _failure(problem, expected if problem == "missing" else row["seq"], len(hashes), 0)
             hashes[row["seq"]] = prev = row["hash"]
             expected += 1
-        checkpoints = self._checkpoints()
         for seq, digest, signature_ok in sorted(checkpoints):
             if signature_ok is False:
                 return _failure("bad_signature", seq, len(hashes), len(checkpoints))

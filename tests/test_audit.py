@@ -119,3 +119,39 @@ def test_concurrent_appends_form_one_chain(storage: Storage) -> None:
     assert seqs == list(range(1, 41))
     result = storage.audit.verify()
     assert result.ok and result.entries == 40
+
+
+def test_append_many_is_one_linked_batch_across_writers(storage: Storage) -> None:
+    """Batches from two connections pools (two API processes) interleave whole, never entry by entry."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.audit import NewEntry
+    from storage.catalog import create_catalog_engine
+
+    other = AuditLog(create_catalog_engine(str(storage.audit.engine.url.render_as_string(hide_password=False))),
+                     storage.objects, storage.audit.bucket, 1, None)
+
+    def batch(n: int) -> list[int]:
+        writer = storage.audit if n % 2 else other
+        entries = [NewEntry(f"proc-{n % 2}", "portal", "find", f"doc-{n}-{i}", "tra cứu", {"n": n}) for i in range(5)]
+        return [e.seq for e in writer.append_many(entries)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        batches = list(pool.map(batch, range(12)))
+    other.engine.dispose()
+    assert all(b == list(range(b[0], b[0] + 5)) for b in batches)  # each batch contiguous
+    assert sorted(s for b in batches for s in b) == list(range(1, 61))
+    result = storage.audit.verify()
+    assert result.ok and result.entries == 60, result.describe()
+    assert storage.audit.append_many([]) == []
+
+
+def test_checkpoint_falls_due_when_a_batch_crosses_a_boundary(storage: Storage) -> None:
+    from storage.audit import NewEntry
+
+    audit = AuditLog(storage.audit.engine, storage.objects, storage.audit.bucket, 1, None, checkpoint_every=10)
+    first = audit.append_many([NewEntry("a", "portal", "find", None, "p")] * 9, checkpoint=False)
+    assert not audit.checkpoint_due(first) and audit.verify().checkpoints == 0
+    second = audit.append_many([NewEntry("a", "portal", "find", None, "p")] * 3)
+    assert audit.checkpoint_due(second)
+    assert audit.verify().checkpoints == 1 and audit.verify().ok

@@ -1,0 +1,143 @@
+"""Group commit of audit entries: every access is durable in the chain before its answer leaves.
+
+A request hands its entries to ``AuditWriter.submit`` and waits on the returned
+future. One writer thread takes everything queued so far and appends it with
+``AuditLog.append_many`` in a single transaction, then resolves the futures of
+all those requests. While one flush commits, the next requests queue up, so the
+batch grows with the load by itself (no fixed timer: an idle service answers
+after one commit, a busy one shares each commit between many requests). If a
+flush fails, every request waiting on it gets the error (HTTP 503) and none of
+its entries is in the chain: nothing is lost silently and nothing is retried
+behind the caller's back, so nothing is written twice.
+
+Signed checkpoints that fall due are made by a second thread, so their MinIO
+writes and CMS signature never hold up a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+
+from sohoa.errors import CatalogError, SohoaError
+from sohoa.logs import get_logger
+from storage.audit import AuditEntry, AuditLog, NewEntry
+
+log = get_logger(__name__)
+MAX_BATCH_ENTRIES = 5000  # one INSERT of this many rows still commits in milliseconds
+
+
+@dataclass
+class _Pending:
+    entries: Sequence[NewEntry]
+    future: Future[list[AuditEntry]]
+
+
+def _unavailable(error: BaseException) -> CatalogError:
+    """What each waiting request receives when its flush failed: a fresh 503 naming the cause."""
+    cause = error.code if isinstance(error, SohoaError) else type(error).__name__
+    return CatalogError("Không ghi được nhật ký truy cập; hãy thử lại", "the access could not be audited; retry",
+                        detail=cause)  # fmt: skip
+
+
+class AuditWriter:
+    """One writer thread per process appending queued entries in shared transactions.
+
+    ``audit_log`` is called in the writer thread on first use (opening storage
+    never blocks the event loop). Several processes may each run a writer: the
+    chain itself is serialised by ``AuditLog.append_many``'s lock.
+    """
+
+    def __init__(self, audit_log: Callable[[], AuditLog]) -> None:
+        self._audit_log = audit_log
+        self._queue: deque[_Pending] = deque()
+        self._wake = threading.Condition()
+        self._checkpoint_due = threading.Event()
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._write_loop, name="audit-writer", daemon=True),
+            threading.Thread(target=self._checkpoint_loop, name="audit-checkpoints", daemon=True),
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, entries: Sequence[NewEntry]) -> Future[list[AuditEntry]]:
+        """Queue ``entries`` (kept together, in order); the future resolves once they are committed."""
+        future: Future[list[AuditEntry]] = Future()
+        if not entries:
+            future.set_result([])
+            return future
+        with self._wake:
+            if self._closed:
+                raise CatalogError("Dịch vụ đang dừng", "the service is shutting down")
+            self._queue.append(_Pending(entries, future))
+            self._wake.notify()
+        return future
+
+    def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        """Blocking form, for handlers running in a worker thread."""
+        return self.submit(entries).result()
+
+    async def write_async(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        """Awaitable form, for handlers on the event loop (the loop is never blocked)."""
+        return await asyncio.wrap_future(self.submit(entries))
+
+    def _take(self) -> list[_Pending] | None:
+        """Everything queued (up to ``MAX_BATCH_ENTRIES`` entries), or None once closed and drained."""
+        with self._wake:
+            while not self._queue and not self._closed:
+                self._wake.wait()
+            if not self._queue:
+                return None
+            taken, count = [], 0
+            while self._queue and (not taken or count + len(self._queue[0].entries) <= MAX_BATCH_ENTRIES):
+                pending = self._queue.popleft()
+                taken.append(pending)
+                count += len(pending.entries)
+            return taken
+
+    def _write_loop(self) -> None:
+        while (batch := self._take()) is not None:
+            self._flush(batch)
+
+    def _flush(self, batch: list[_Pending]) -> None:
+        """Append the whole batch in one transaction, then answer every request in it."""
+        try:
+            audit = self._audit_log()
+            written = audit.append_many([e for p in batch for e in p.entries], checkpoint=False)
+        except BaseException as e:  # noqa: BLE001 - every waiter must hear of any failure
+            log.error("audit_flush_failed", entries=sum(len(p.entries) for p in batch), error=type(e).__name__)
+            for pending in batch:
+                pending.future.set_exception(_unavailable(e))
+            return
+        start = 0
+        for pending in batch:
+            pending.future.set_result(written[start : start + len(pending.entries)])
+            start += len(pending.entries)
+        if audit.checkpoint_due(written):
+            self._checkpoint_due.set()
+
+    def _checkpoint_loop(self) -> None:
+        """Sign and store the chain head whenever a flush crossed a checkpoint boundary."""
+        while True:
+            self._checkpoint_due.wait()
+            self._checkpoint_due.clear()
+            if self._closed:
+                return
+            try:
+                self._audit_log().checkpoint()
+            except Exception as e:  # noqa: BLE001 - entries are durable; the next boundary checkpoints again
+                log.error("audit_checkpoint_failed", error=type(e).__name__)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush what is queued, then stop both threads."""
+        with self._wake:
+            self._closed = True
+            self._wake.notify_all()
+        self._checkpoint_due.set()
+        for thread in self._threads:
+            thread.join(timeout)

@@ -1,0 +1,90 @@
+"""Group-committed audit: every portal read is in the chain before its answer, even 200 at once,
+and a flush that fails answers 503 to every waiting request without losing or doubling an entry.
+
+The failure is real: the audit table is renamed away in the database under the
+running app, so the writer's transaction fails exactly as it would on a lost table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from sohoa.settings import Settings
+from storage.schema import audit_entries
+from tests.fixtures_api import PORTAL_PROCEDURES, ApiHarness, harness, store_signed_pdf
+from tests.fixtures_signing import DevPkiFixture
+
+OWNER = "0312345678"  # the sample's enterprise code
+PARALLEL = 200
+
+
+@pytest.fixture
+def api_catalog(settings: Settings, catalog_url: str, dev_pki: DevPkiFixture) -> Iterator[ApiHarness]:
+    """The app with signed checkpoints on the parametrised catalog (SQLite, then PostgreSQL)."""
+    yield from harness(dev_pki.signing_settings(Settings(**{**settings.model_dump(), "database_url": catalog_url})))
+
+
+def _params(purpose: str) -> dict[str, str]:
+    return {"owner_id": OWNER, "purpose": purpose, "for_procedure": PORTAL_PROCEDURES[0]}
+
+
+async def _finds(api: ApiHarness, purposes: list[str]) -> list[httpx.Response]:
+    """All requests in flight at once on the app's own event loop machinery (ASGI, no sockets)."""
+    transport = httpx.ASGITransport(app=api.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://sohoa") as client:
+        return await asyncio.gather(
+            *(client.get("/v1/documents", params=_params(p), headers=api.as_role("portal")) for p in purposes)
+        )
+
+
+def _find_purposes(api: ApiHarness) -> Counter[str]:
+    engine = api.app.state.services.store().audit.engine
+    with engine.connect() as conn:
+        return Counter(conn.execute(sa.select(audit_entries.c.purpose).where(audit_entries.c.action == "find")).scalars())
+
+
+def _rename(api: ApiHarness, old: str, new: str) -> None:
+    with api.app.state.services.store().audit.engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE {old} RENAME TO {new}"))
+
+
+def test_parallel_reads_are_all_audited_in_one_chain(api_catalog: ApiHarness, signed_pdf: Path) -> None:
+    doc = store_signed_pdf(api_catalog, signed_pdf, "scan-parallel")
+    purposes = [f"hồ sơ số {i}" for i in range(PARALLEL)]
+    answers = asyncio.run(_finds(api_catalog, purposes))
+    assert [r.status_code for r in answers] == [200] * PARALLEL
+    assert all([d["id"] for d in r.json()["documents"]] == [doc.id] for r in answers)
+    assert _find_purposes(api_catalog) == Counter(purposes)  # each read exactly once
+    audit = api_catalog.app.state.services.store().audit
+    result = audit.verify()
+    assert result.ok and result.entries == PARALLEL, result.describe()
+
+
+def test_failed_flush_answers_503_to_every_waiter_and_loses_nothing(api_catalog: ApiHarness, signed_pdf: Path) -> None:
+    store_signed_pdf(api_catalog, signed_pdf, "scan-fault")
+    before = [f"trước {i}" for i in range(20)]
+    assert {r.status_code for r in asyncio.run(_finds(api_catalog, before))} == {200}
+
+    _rename(api_catalog, "audit_entries", "audit_entries_away")
+    try:
+        during = [f"trong lúc hỏng {i}" for i in range(50)]
+        answers = asyncio.run(_finds(api_catalog, during))
+    finally:
+        _rename(api_catalog, "audit_entries_away", "audit_entries")
+    assert [r.status_code for r in answers] == [503] * len(during)
+    assert {r.json()["code"] for r in answers} == {"catalog"}
+    assert "nhật ký" in answers[0].json()["vi"] and "audited" in answers[0].json()["en"]
+    assert all("documents" not in r.json() for r in answers)  # nothing shown that was not audited
+
+    after = [f"sau {i}" for i in range(20)]
+    assert {r.status_code for r in asyncio.run(_finds(api_catalog, after))} == {200}
+    assert _find_purposes(api_catalog) == Counter(before + after)  # none of the refused reads, none twice
+    result = api_catalog.app.state.services.store().audit.verify()
+    assert result.ok and result.entries == len(before) + len(after), result.describe()
