@@ -182,7 +182,8 @@ def _conformance(work: Path, doc: Path, settings: Settings) -> None:
     from bench.signing_conformance import dss, verapdf
 
     lta = sign_pdf(doc, work / "signed-1-B-LTA.pdf", settings.model_copy(update={"signature_level": "B-LTA"})).pdf_path
-    signed = [work / "signed-1-B-T.pdf", work / "signed-1-B-LT.pdf", lta]
+    visible = sign_pdf(doc, work / "signed-1-B-LT-visible.pdf", settings.model_copy(update={"signature_visible": True}))
+    signed = [work / "signed-1-B-T.pdf", work / "signed-1-B-LT.pdf", lta, visible.pdf_path]
     print("\nveraPDF (PDF/A-3b):")
     print(verapdf([doc, *signed]))
     print("\nEU DSS 6.3, offline, development root trusted:")

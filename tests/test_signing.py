@@ -274,3 +274,37 @@ def test_visible_stamp_in_vietnamese(result_pdf: Path, pki_settings: Settings, t
         assert "/AP" in widget
     text = run([require("pdftotext"), "-f", "1", "-l", "1", signed.pdf_path, "-"], timeout=60).stdout.decode()
     assert "Đã ký số bởi" in text and "Nguyễn Văn An" in text
+    _assert_stamp_font_widths_match_program(signed.pdf_path)
+
+
+def _assert_stamp_font_widths_match_program(path: Path) -> None:
+    """PDF/A 6.2.11.5 (what veraPDF checks): the stamp font's /W widths, in 1/1000 em, equal the
+    advance widths of the embedded TrueType program (CIDs are glyph ids: CIDToGIDMap Identity)."""
+    from io import BytesIO
+
+    from fontTools.ttLib import TTFont
+
+    with pikepdf.open(path) as pdf:
+        (widget,) = [a for a in pdf.pages[0].Annots if a.get("/FT") == pikepdf.Name.Sig]
+        fonts = _fonts_in(widget.AP.N)
+        assert fonts, "the stamp uses no font"
+        for font in fonts:
+            (cid_font,) = font.DescendantFonts
+            program = TTFont(BytesIO(cid_font.FontDescriptor.FontFile2.read_bytes()))
+            scale = 1000 / program["head"].unitsPerEm
+            advances = program["hmtx"].metrics
+            order = program.getGlyphOrder()
+            widths = list(cid_font.W)
+            assert widths
+            for first, run_ in zip(widths[::2], widths[1::2]):
+                for cid, width in enumerate(run_, start=int(first)):
+                    assert abs(float(width) - advances[order[cid]][0] * scale) <= 1, (cid, float(width))
+
+
+def _fonts_in(xobject: pikepdf.Object) -> list[pikepdf.Object]:
+    """Type0 fonts used by an appearance XObject and the XObjects it draws."""
+    resources = xobject.get("/Resources", pikepdf.Dictionary())
+    found = [f for f in resources.get("/Font", pikepdf.Dictionary()).values() if f.get("/Subtype") == pikepdf.Name.Type0]
+    for inner in resources.get("/XObject", pikepdf.Dictionary()).values():
+        found += _fonts_in(inner)
+    return found
