@@ -9,7 +9,6 @@ failed (re-run the batch: finished files are skipped).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from pathlib import Path
 
@@ -78,7 +77,6 @@ def run_ingest(directory: Path, manifest: Path | None, settings: Settings) -> Ba
     if not directory.is_dir():
         raise FileNotFound(f"Không có thư mục {directory}", f"No such folder: {directory}")
     configure_prefect(settings)
-    logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per Prefect API call otherwise
     from flows import progress
     from flows.ingest import ingest_batch
 

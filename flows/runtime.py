@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from sohoa.logs import debugging
 from sohoa.settings import Settings
 
 
@@ -21,7 +22,7 @@ def prefect_environment(settings: Settings) -> dict[str, str]:
     env = {
         "PREFECT_HOME": str(settings.var_dir / "prefect"),
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
+        "PREFECT_LOGGING_LEVEL": "DEBUG" if debugging() else "WARNING",
         "PREFECT_SERVER_LOGGING_LEVEL": "WARNING",
         # the ephemeral server needs more than the default 20 s on a loaded 2-core machine
         "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",

@@ -8,6 +8,7 @@ log call cannot leak them.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import sys
 from collections.abc import MutableMapping
@@ -15,6 +16,8 @@ from typing import Any
 
 import structlog
 
+NOISY_LIBRARIES = ("alembic", "httpx", "httpcore", "pyhanko", "pyhanko_certvalidator", "prefect", "urllib3",
+                   "distributed", "asyncio", "certomancer")
 _ID_RUN = re.compile(r"(?<!\d)\d{9,13}(?:-\d{3})?(?!\d)")
 
 
@@ -44,9 +47,44 @@ class _StderrLogger:
     log = debug = info = warning = warn = error = critical = exception = fatal = msg
 
 
+class _StderrHandler(logging.Handler):
+    """The standard library's records, formatted as our JSON lines, written to the current ``sys.stderr``."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            print(self.format(record), file=sys.stderr, flush=True)
+        except Exception:  # logging must never break the program; the library reports it
+            self.handleError(record)
+
+
+def debugging() -> bool:
+    """``SOHOA_LOG_LEVEL=debug``: everything, libraries' chatter included."""
+    return os.environ.get("SOHOA_LOG_LEVEL", "").lower() == "debug"
+
+
+def _route_libraries(level: int) -> None:
+    """Send the libraries' logging records into the JSON logs, their INFO chatter (Alembic's
+    "Context impl", each httpx request, pyHanko's fetches, Prefect's runs) held back at WARNING."""
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, structlog.processors.add_log_level,
+                           structlog.processors.TimeStamper(fmt="iso", utc=True)],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, redact,
+                    structlog.processors.JSONRenderer(ensure_ascii=False)],
+    )
+    handler = _StderrHandler()
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers = [h for h in root.handlers if not isinstance(h, _StderrHandler)] + [handler]
+    root.setLevel(level)
+    for name in NOISY_LIBRARIES:
+        logging.getLogger(name).setLevel(level if debugging() else max(level, logging.WARNING))
+
+
 def configure(level: int = logging.INFO) -> None:
-    """Configure structlog once for the process (CLI, API and flow workers)."""
-    logging.basicConfig(stream=sys.stderr, level=level, format="%(message)s")
+    """Configure structlog and the standard library's logging once for the process (CLI, API and
+    flow workers); ``SOHOA_LOG_LEVEL=debug`` lowers both to DEBUG."""
+    level = logging.DEBUG if debugging() else level
+    _route_libraries(level)
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

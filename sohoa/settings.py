@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     # --- where things live ------------------------------------------------------------
     var_dir: Path = Field(PROJECT_ROOT / "var", description="Working data: local MinIO, SQLite, PKI, caches")
     bin_dir: Path = Field(PROJECT_ROOT / "bin", description="Project-local binaries (minio, mc)")
+    log_level: str = Field("info", pattern="^(debug|info)$", description="debug = libraries' own logs too (Alembic, httpx, pyHanko, Prefect)")
 
     # --- object store (S3 API; local MinIO when s3_endpoint is empty) --------------------
     s3_endpoint: str | None = Field(None, description="host:port of an S3 store with object lock; empty = start local MinIO")
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     # --- flows ------------------------------------------------------------------------
     prefect_api_url: str | None = Field(None, description="Prefect server; empty = ephemeral API")
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="OCR processes")
+    retimestamp_after_days: int = Field(730, description="Re-timestamp a document whose newest timestamp is older (days)")
+    retimestamp_tsa_margin_days: int = Field(180, description="Re-timestamp when the newest timestamp's TSA certificate expires within (days)")
 
     # --- OCR and input limits -----------------------------------------------------------
     ocr_languages: str = Field("vie", description="Tesseract languages")

@@ -10,7 +10,6 @@ Nothing is deleted within retention: superseding and revoking change status.
 from __future__ import annotations
 
 import fcntl
-import logging
 import re
 import threading
 from collections.abc import Iterable, Iterator
@@ -79,7 +78,6 @@ def migrate(engine: Engine) -> None:
     """Upgrade the schema to the latest Alembic revision (idempotent, safe to call concurrently
     from threads and processes: Alembic's module-level context is used by one thread at a time,
     and a file lock (SQLite) or an advisory lock (PostgreSQL) orders processes)."""
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # no "Context impl ..." chatter on every open
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     try:

@@ -15,13 +15,14 @@ from storage import Storage
 from tests.fixtures_storage import MakeDocument, store
 
 
-def _sohoa(storage: Storage, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _sohoa(storage: Storage, *args: str, extra_env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     """Run ``sohoa`` with every setting of the test's storage passed as SOHOA_* variables."""
     env = {**os.environ}
     for name, value in storage.settings.model_dump(mode="json").items():
         if value is not None and not isinstance(value, (list, dict)):
             env[f"SOHOA_{name.upper()}"] = str(value)
     env["SOHOA_S3_SECRET_KEY"] = storage.settings.s3_secret_key.get_secret_value()
+    env.update(extra_env or {})
     return subprocess.run([sys.executable, "-m", "sohoa.cli", *args], capture_output=True, env=env, timeout=120, check=False)
 
 
@@ -43,3 +44,19 @@ def test_find_get_and_audit_verify(object_storage: Storage, make_document: MakeD
     assert verified.returncode == 0, verified.stderr
     assert "2 entries" in verified.stdout.decode()
     assert [e.action for e in object_storage.audit.entries_for_owner("079301234567")] == ["get", "find"]
+
+
+def _library_lines(stderr: bytes) -> list[dict[str, object]]:
+    """The JSON log lines written by libraries (they carry a ``logger`` name); any other line fails."""
+    lines = [json.loads(line) for line in stderr.decode().splitlines() if line.strip()]
+    return [line for line in lines if "logger" in line]
+
+
+def test_cli_output_is_free_of_library_chatter_unless_debugging(object_storage: Storage) -> None:
+    quiet = _sohoa(object_storage, "find", "--owner", "079301234567", "--json")
+    assert quiet.returncode == 0, quiet.stderr
+    assert json.loads(quiet.stdout) == {"documents": []}
+    assert [line for line in _library_lines(quiet.stderr) if line["level"] in ("debug", "info")] == []
+    loud = _sohoa(object_storage, "find", "--owner", "079301234567", "--json", extra_env={"SOHOA_LOG_LEVEL": "debug"})
+    assert loud.returncode == 0, loud.stderr
+    assert any(str(line["logger"]).startswith("alembic") for line in _library_lines(loud.stderr))
