@@ -3,6 +3,10 @@
 Why our own and not Tesseract's OSD: OSD costs about as much as a third of the
 OCR pass itself, and the projection-profile method below is both cheaper
 (tens of milliseconds per A4 page) and exact to 0.1° over ±15°.
+Up from down is read from the text lines themselves (ink above versus below the
+x-height band, line by line, photos and QR codes left out); only when that cue is
+faint (capitals, digits, an MRZ) is a second opinion asked: one small Tesseract
+pass over a strip of lines both ways up (``tesseract.upright_opinion``).
 
 Conventions: ``rotation`` is the clockwise multiple of 90° that makes the page
 upright; ``skew`` is the angle in degrees to pass to ``preprocess.rotate_fine``
@@ -11,19 +15,34 @@ upright; ``skew`` is the angle in degrees to pass to ``preprocess.rotate_fine``
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import cv2
 import numpy as np
+
+# A second opinion on a strip of text lines: > 0 if they read better as given, < 0 if turned
+# over (180°), None when it cannot tell.
+Judge = Callable[[np.ndarray], "float | None"]
 
 ANALYSIS_DPI = 150
 MAX_SKEW = 15.0
 MARGIN = 0.04  # share of each side ignored (scanner edges, punch holes)
-FLIP_MARGIN = 1.15
+MIN_ANALYSIS_SIDE = 1400
+SURE_UPRIGHT = 0.15  # |upright_score| at or above which the cue alone decides up from down
+FLAT_LINE = 0.75  # a line whose core band covers more of its height carries no up/down cue
+STRIP_LINES = 6  # text-line stretches shown to a second opinion
 MAX_POINTS = 40_000  # ink pixels kept for the coarse angle search (twice as many for the fine one)
 
 
+def analysis_factor(shape: tuple[int, ...], dpi: int) -> float:
+    """Scale of the analysis copy: about ``ANALYSIS_DPI``, but small images (cards) keep
+    ``MIN_ANALYSIS_SIDE`` pixels on their long side, so their diacritics survive; never enlarged."""
+    return min(1.0, max(ANALYSIS_DPI / max(dpi, 1), MIN_ANALYSIS_SIDE / max(shape[:2])))
+
+
 def binarise_small(image: np.ndarray, dpi: int) -> np.ndarray:
-    """Ink = 1 on a copy at about ``ANALYSIS_DPI``, with the page margins blanked."""
-    factor = min(1.0, ANALYSIS_DPI / max(dpi, 1))
+    """Ink = 1 on a copy scaled by ``analysis_factor``, with the page margins blanked."""
+    factor = analysis_factor(image.shape, dpi)
     small = cv2.resize(image, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA) if factor < 1 else image
     small = cv2.GaussianBlur(small, (3, 3), 0)  # scanner noise would otherwise look like ink
     ink = cv2.adaptiveThreshold(small, 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20)
@@ -54,12 +73,14 @@ def best_angle(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> tuple[floa
 
 
 def _points(ink: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``limit`` ink pixels (rows, columns), drawn at random: a regular stride would alias with the rows."""
+    """At most ``limit`` ink pixels (rows, columns) in random order.
+
+    Random, not strided: a regular stride would alias with the rows. Shuffled even when all are
+    kept, so that any half of them (the coarse search) covers the whole page, not its top half.
+    """
     ys, xs = np.nonzero(ink)
-    if len(ys) > limit:
-        pick = np.random.default_rng(0).integers(0, len(ys), limit)
-        ys, xs = ys[pick], xs[pick]
-    return ys.astype(np.float64), xs.astype(np.float64)
+    pick = np.random.default_rng(0).permutation(len(ys))[:limit]
+    return ys[pick].astype(np.float64), xs[pick].astype(np.float64)
 
 
 def estimate_skew(ys: np.ndarray, xs: np.ndarray, fine: bool = True) -> tuple[float, float]:
@@ -77,36 +98,63 @@ def estimate_skew(ys: np.ndarray, xs: np.ndarray, fine: bool = True) -> tuple[fl
     return best_angle(ys, xs, np.arange(coarse - 0.9, coarse + 0.95, 0.1))
 
 
-def is_upside_down(ink: np.ndarray) -> bool:
-    """True when the horizontal text lines are upside down.
+def text_segments(ink: np.ndarray) -> list[tuple[int, int, int, int, np.ndarray]]:
+    """Stretches of text lines (x, y, w, h, ink mask of the stretch), found by smearing ink sideways.
 
-    Above the x-height band of a Latin line sit ascenders, capitals and (in
-    Vietnamese) most diacritics; below it only descenders and the dot-below.
-    Summed over all lines, more ink above the band than below means upright;
-    a page is only called upside down with a clear margin (``FLIP_MARGIN``),
-    since turning an upright page over ruins it.
+    Letters of a word and the marks above and below them merge into one stretch; what is not
+    a line of text (photos, QR codes, rules, frames) is too tall or too short for one and is left out.
     """
-    rows = ink.sum(axis=1).astype(np.float64)
-    if rows.max() <= 0:
-        return False
+    height = char_height(ink)
+    if height is None:
+        return []
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (max(3, int(1.5 * height)), max(1, int(0.35 * height)) | 1))
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(ink, kernel), connectivity=8)
+    out = []
+    for i in range(1, count):
+        x, y, w, h = (int(v) for v in stats[i, :4])
+        if 0.8 * height <= h <= 3.5 * height and w >= 3 * h:
+            out.append((x, y, w, h, (labels[y : y + h, x : x + w] == i) & (ink[y : y + h, x : x + w] > 0)))
+    return out
+
+
+def char_height(ink: np.ndarray) -> float | None:
+    """Median height (pixels) of letter-sized ink blobs; None when there are too few to be text."""
+    _, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights, widths = stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_WIDTH]
+    letters = (heights >= 4) & (heights <= 80) & (widths <= 3 * heights)
+    return float(np.median(heights[letters])) if letters.sum() >= 10 else None
+
+
+def upright_score(ink: np.ndarray) -> tuple[float, int]:
+    """How upright the (horizontal) text lines look, in [-1, 1], and how many line stretches were read.
+
+    Within a line, ink above the x-height band (ascenders, capitals and, in Vietnamese, most
+    diacritics) outweighs ink below it (descenders, the dot-below). The score is (above − below)
+    / (above + below) summed over all stretches: positive upright, negative upside down, near 0
+    when the lines carry no such cue (digits, capitals, MRZ), which ``orientation_and_skew`` treats as unsure.
+    """
     above = below = 0.0
-    for start, stop in _runs(rows > 0.04 * rows.max()):
-        line = rows[start:stop]
-        if stop - start < 4:
-            continue
-        core = np.flatnonzero(line >= 0.45 * line.max())
-        above += line[: core[0]].sum()
-        below += line[core[-1] + 1 :].sum()
-    return below > above * FLIP_MARGIN
+    segments = text_segments(ink)
+    for *_, mask in segments:
+        rows = mask.sum(axis=1).astype(np.float64)
+        core, inked = np.flatnonzero(rows >= 0.45 * rows.max()), np.flatnonzero(rows)
+        if len(core) > FLAT_LINE * len(inked):
+            continue  # no band above or below the core: digits, capitals without marks, MRZ
+        above += rows[: core[0]].sum()
+        below += rows[core[-1] + 1 :].sum()
+    return ((above - below) / (above + below) if above + below else 0.0), len(segments)
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+def orientation_and_skew(image: np.ndarray, dpi: int, judge: Judge | None = None) -> tuple[int, float]:
+    """Clockwise quarter rotation and then deskew angle that together make the page upright.
 
-
-def orientation_and_skew(image: np.ndarray, dpi: int) -> tuple[int, float]:
-    """Clockwise quarter rotation and then deskew angle that together make the page upright."""
+    Lines are first made horizontal (0° or 90°, by projection sharpness); whether they are
+    then upside down is decided by ``upright_score`` when its cue is clear (``SURE_UPRIGHT``).
+    When it is not, ``judge`` (a second opinion, e.g. OCR confidence of a strip of the lines
+    both ways up) decides; with no judge, or a judge with no opinion, the page is not turned
+    over: turning an upright page over ruins it, leaving an upside-down one merely costs a review.
+    """
+    factor = analysis_factor(image.shape, dpi)
     ink = binarise_small(image, dpi)
     ys, xs = _points(ink, MAX_POINTS * 2)
     turned_ys, turned_xs = xs, (ink.shape[0] - 1) - ys  # the same points after a clockwise quarter turn
@@ -115,17 +163,43 @@ def orientation_and_skew(image: np.ndarray, dpi: int) -> tuple[int, float]:
     else:
         rotation = 0
     skew, _ = estimate_skew(ys, xs)
-    if is_upside_down(_rotate_ink(ink, skew)):
+    level = _rotate_ink(ink, skew)
+    score, _ = upright_score(level)
+    flip = score <= -SURE_UPRIGHT
+    if abs(score) < SURE_UPRIGHT:
+        opinion = judge(text_strip(image, rotation, skew, level, factor)) if judge is not None else None
+        flip = opinion is not None and opinion < 0
+    if flip:
         rotation = (rotation + 180) % 360
     return rotation, round(skew, 2)
 
 
-def _rotate_ink(ink: np.ndarray, degrees: float) -> np.ndarray:
+def text_strip(image: np.ndarray, rotation: int, skew: float, level: np.ndarray, factor: float) -> np.ndarray:
+    """The widest text-line stretches of the page, cut from the full-resolution image turned by
+    ``rotation`` and ``skew`` and stacked into one short strip (what a second opinion reads)."""
+    turned = cv2.rotate(image, cv2.ROTATE_90_CLOCKWISE) if rotation == 90 else image
+    paper = int(np.percentile(turned[::8, ::8], 90))
+    turned = _rotate_ink(turned, skew, smooth=True, fill=paper)
+    boxes = sorted(text_segments(level), key=lambda seg: -seg[2])[:STRIP_LINES]
+    pieces = []
+    for x, y, w, h, _ in sorted(boxes, key=lambda seg: seg[1]):
+        pad = h // 4
+        top, bottom = int(max(0, y - pad) / factor), int(min(level.shape[0], y + h + pad) / factor)
+        pieces.append(turned[top:bottom, int(x / factor) : int((x + w) / factor)])
+    if not pieces:
+        return turned
+    width = max(p.shape[1] for p in pieces)
+    return np.vstack([cv2.copyMakeBorder(p, 0, 0, 0, width - p.shape[1], cv2.BORDER_CONSTANT, value=paper) for p in pieces])
+
+
+def _rotate_ink(ink: np.ndarray, degrees: float, smooth: bool = False, fill: int = 0) -> np.ndarray:
+    """``ink`` (or, ``smooth``, a grey image) turned counter-clockwise by ``degrees`` about its centre."""
     if abs(degrees) < 0.05:
         return ink
     h, w = ink.shape
     matrix = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
-    return cv2.warpAffine(ink, matrix, (w, h), flags=cv2.INTER_NEAREST)
+    flags = cv2.INTER_LINEAR if smooth else cv2.INTER_NEAREST
+    return cv2.warpAffine(ink, matrix, (w, h), flags=flags, borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
 
 
 def find_page_quad(image: np.ndarray, min_area: float = 0.2, contrast: float = 60.0) -> np.ndarray | None:

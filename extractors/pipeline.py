@@ -101,7 +101,7 @@ def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preproce
     image = np.asarray(source)
     if job.quarter:
         image = preprocess.rotate_quarter(image, job.quarter)
-    cleaned = preprocess.clean(image, dpi, steps)
+    cleaned = preprocess.clean(image, dpi, steps, judge=lambda strip: tesseract.upright_opinion(strip, settings))
     jpeg = None
     if job.passthrough and not cleaned.steps and job.image is not None:
         jpeg = workdir / f"p{job.number:04d}.jpg"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from extractors.geometry import find_page_quad, orientation_and_skew, warp_quad
+from extractors.geometry import Judge, find_page_quad, orientation_and_skew, warp_quad
 
 UPSAMPLE_BELOW_DPI = 250  # 150-dpi scans are enlarged to 300 dpi: Tesseract wants x-height ≥ ~20 px
 TARGET_DPI = 300
@@ -51,13 +51,17 @@ class Cleaned:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def clean(image: np.ndarray, dpi: int, steps: Steps = Steps()) -> Cleaned:
-    """Run the switched-on steps in order: perspective, orientation+deskew, crop, contrast, upsample."""
+def clean(image: np.ndarray, dpi: int, steps: Steps = Steps(), judge: Judge | None = None) -> Cleaned:
+    """Run the switched-on steps in order: perspective, orientation+deskew, crop, contrast, upsample.
+
+    ``judge`` is the second opinion asked when the page's own up/down cue is unclear
+    (``geometry.orientation_and_skew``); without one such a page is left as it is.
+    """
     page = Cleaned(image=image, dpi=dpi)
     _timed(page, "perspective", steps.perspective, flatten_perspective)
     if steps.orientation or steps.deskew:
         start = time.perf_counter()
-        straighten(page, steps.orientation, steps.deskew)
+        straighten(page, steps.orientation, steps.deskew, judge)
         page.seconds["straighten"] = time.perf_counter() - start
     _timed(page, "crop", steps.crop, crop_dark_borders)
     _timed(page, "contrast", steps.contrast, normalise_background)
@@ -96,9 +100,9 @@ def flatten_perspective(image: np.ndarray) -> np.ndarray | None:
     return None if quad is None else warp_quad(image, quad)
 
 
-def straighten(page: Cleaned, orientation: bool, deskew: bool) -> None:
+def straighten(page: Cleaned, orientation: bool, deskew: bool, judge: Judge | None = None) -> None:
     """Rotate the page upright (0/90/180/270) and remove its skew, in one resample."""
-    rotation, skew = orientation_and_skew(grey(page.image), page.dpi)
+    rotation, skew = orientation_and_skew(grey(page.image), page.dpi, judge if orientation else None)
     rotation = rotation if orientation else 0
     skew = skew if deskew and abs(skew) >= MIN_SKEW else 0.0
     if rotation:

@@ -8,17 +8,15 @@ check digit: ``MrzReading.name_confidence`` (its weakest word) is what vouches f
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
 
 from extractors.fields.mrz import Mrz, find_td1, repair_line
-from extractors.tesseract import parse_tsv, text_of
+from extractors.tesseract import read_words, text_of
 from sohoa.errors import ToolError
 from sohoa.settings import Settings
-from sohoa.tools import run
 
 _WHITELIST = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 BOTTOM_SHARE = 0.45  # the MRZ sits in the lower part of the card back
@@ -43,16 +41,10 @@ def read_mrz_image(image_path: Path, settings: Settings, *, binarise: bool = Fal
     if binarise:
         crop = cv2.resize(crop, None, fx=1.5, fy=1.5, interpolation=cv2.INTER_CUBIC)
         crop = cv2.threshold(cv2.GaussianBlur(crop, (3, 3), 0), 0, 255, cv2.THRESH_BINARY | cv2.THRESH_OTSU)[1]
-    with tempfile.TemporaryDirectory(prefix="sohoa-mrz-") as work:
-        path = Path(work) / "mrz.png"
-        cv2.imwrite(str(path), crop)
-        try:
-            proc = run(["tesseract", path, "stdout", "-l", "eng", "--psm", "6",
-                        "-c", f"tessedit_char_whitelist={_WHITELIST}", "tsv"],
-                       timeout=settings.tesseract_timeout, env=settings.tesseract_env)
-        except ToolError:
-            return None
-    words = parse_tsv(proc.stdout.decode(errors="replace"))
+    try:
+        words = read_words(crop, settings, languages="eng", psm=6, whitelist=_WHITELIST)
+    except ToolError:
+        return None
     mrz = find_td1(text_of(words))
     if mrz is None:
         return None
