@@ -12,20 +12,24 @@ Two kinds of validation context exist on purpose:
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import datetime
+from functools import lru_cache
 
-from asn1crypto import cms, x509
+import requests
+from asn1crypto import cms, tsp, x509
 from pyhanko.keys import load_cert_from_pemder
-from pyhanko.sign.timestamps.common_utils import dummy_digest
+from pyhanko.sign.timestamps.common_utils import TimestampRequestError, dummy_digest
 from pyhanko.sign.timestamps.requests_client import HTTPTimeStamper
-from pyhanko.sign.validation import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.fetchers.requests_fetchers import RequestsFetcherBackend
 
 from sohoa.errors import ConfigurationError
 from sohoa.settings import Settings
+
+from signing.evidence import EmbeddedEvidence
 
 HTTP_TIMEOUT = 10  # seconds, for the TSA and revocation fetches while signing
 
@@ -38,11 +42,17 @@ def trust_roots(settings: Settings) -> list[x509.Certificate]:
 
         paths = (ensure_dev_pki(settings).trust_root,)
     try:
-        return [load_cert_from_pemder(str(p)) for p in paths]
+        return list(_load_roots(tuple((str(p), os.stat(p).st_mtime_ns) for p in paths)))
     except (OSError, ValueError) as e:
         raise ConfigurationError(
             "Không đọc được chứng thư gốc tin cậy", "cannot read a trust root certificate", detail=str(e)
         ) from e
+
+
+@lru_cache(maxsize=16)
+def _load_roots(versions: tuple[tuple[str, int], ...]) -> tuple[x509.Certificate, ...]:
+    """Parsed once per file version (path, mtime): the same objects keep asn1crypto's cached name hashes."""
+    return tuple(load_cert_from_pemder(path) for path, _ in versions)
 
 
 def tsa_url(settings: Settings) -> str:
@@ -60,10 +70,33 @@ class RecordingTimeStamper(HTTPTimeStamper):
     That token is the signature timestamp: its ``genTime`` is the
     signing time reported without re-reading the signed file. It runs over
     ``requests`` because pyHanko's sync calls start a fresh event loop each
-    time, which would make an aiohttp session per call.
+    time, which would make an aiohttp session per call; and over one kept-alive
+    ``requests.Session`` posted from the calling thread, where pyHanko's client
+    opens a new connection and starts a worker thread for every token.
     """
 
     first_time: datetime | None = None
+
+    def __init__(self, url: str, timeout: float) -> None:
+        super().__init__(url, timeout=timeout)
+        self._session = requests.Session()
+
+    async def async_request_tsa_response(self, req: tsp.TimeStampReq) -> tsp.TimeStampResp:
+        """POST the request; once more on a fresh connection if the kept-alive one was closed meanwhile."""
+        body = req.dump()
+        try:
+            try:
+                reply = self._post(body)
+            except requests.ConnectionError:  # the TSA closed an idle connection: a new token is harmless
+                reply = self._post(body)
+        except OSError as e:  # requests' errors are OSErrors
+            raise TimestampRequestError("Error in communication with timestamp server") from e
+        if reply.headers.get("Content-Type") != "application/timestamp-reply":
+            raise TimestampRequestError("Timestamp server response is malformed.", reply)
+        return tsp.TimeStampResp.load(reply.content)
+
+    def _post(self, body: bytes) -> requests.Response:
+        return self._session.post(self.url, body, headers=self.request_headers(), auth=self.auth, timeout=self.timeout)
 
     async def async_timestamp(self, message_digest: bytes, md_algorithm: str) -> cms.ContentInfo:
         token = await super().async_timestamp(message_digest, md_algorithm)
@@ -119,22 +152,23 @@ def signing_context(settings: Settings) -> ValidationContext:
 
 
 def offline_context(
-    roots: list[x509.Certificate], moment: datetime | None, dss: DocumentSecurityStore | None
+    roots: list[x509.Certificate], moment: datetime | None, evidence: EmbeddedEvidence | None
 ) -> ValidationContext:
-    """Offline, hard-fail context at ``moment`` (None = now), loaded with the document's DSS.
+    """Offline, hard-fail context at ``moment`` (None = now), loaded with the document's DSS ``evidence``.
 
     ``retroactive_revinfo`` lets an OCSP response or CRL fetched a few seconds
     after the timestamp vouch for the certificate at the timestamp's time, as
-    PAdES B-LT intends.
+    PAdES B-LT intends. Empty revocation lists (not None) make "nothing
+    embedded" mean "cannot tell", not an error.
     """
-    kwargs = {
-        "trust_roots": roots,
-        "allow_fetching": False,
-        "revocation_mode": "hard-fail",
-        "moment": moment,
-        "best_signature_time": moment,
-        "retroactive_revinfo": True,
-        "crls": [],  # empty, not None: "nothing embedded" must mean "cannot tell", not an error
-        "ocsps": [],
-    }
-    return dss.as_validation_context(kwargs) if dss is not None else ValidationContext(**kwargs)
+    return ValidationContext(
+        trust_roots=roots,
+        other_certs=list(evidence.certs) if evidence else [],
+        ocsps=list(evidence.ocsps) if evidence else [],
+        crls=list(evidence.crls) if evidence else [],
+        allow_fetching=False,
+        revocation_mode="hard-fail",
+        moment=moment,
+        best_signature_time=moment,
+        retroactive_revinfo=True,
+    )

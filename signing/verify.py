@@ -22,7 +22,6 @@ from pathlib import Path
 from asn1crypto import x509
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import (
-    DocumentSecurityStore,
     EmbeddedPdfSignature,
     validate_pdf_signature,
     validate_pdf_timestamp,
@@ -34,6 +33,7 @@ from sohoa.settings import Settings
 
 from signing import checks
 from signing.embed import extraction_evidence
+from signing.evidence import EmbeddedEvidence, read_evidence
 from signing.longterm import long_term_check, needs_long_term_check
 from signing.sign import timestamp_time
 from signing.trust import offline_context, trust_roots
@@ -72,13 +72,13 @@ def verify_pdf(
         line = Check("signature", False, "Tài liệu không có chữ ký số", "the document carries no signature")
         return VerificationReport(Verdict.INVALID, (line,), sha256=sha256)
     roots = trust_roots(settings)
-    dss = _read_dss(reader)
+    evidence = _read_evidence(reader)
     sig = signatures[0]
     doc_timestamps = reader.embedded_timestamp_signatures  # re-parsed at every access: read once
-    lines, signer, signed_at = _signature_lines(sig, roots, dss)
+    lines, signer, signed_at = _signature_lines(sig, roots, evidence)
     if at is not None or needs_long_term_check(sig, at):
         lines.append(long_term_check(sig, roots, at, fresh_crls))
-    lines += _document_timestamp_lines(doc_timestamps, roots, dss)
+    lines += _document_timestamp_lines(doc_timestamps, roots, evidence)
     extraction_line, embedded_sha = _extraction_line(path, expected_extraction_sha256)
     lines.append(extraction_line)
     return VerificationReport(
@@ -87,14 +87,14 @@ def verify_pdf(
         signer=signer,
         signed_at=signed_at,
         timestamp_at=timestamp_time(sig),
-        level=_level(sig, dss, bool(doc_timestamps)),
+        level=_level(sig, evidence, bool(doc_timestamps)),
         sha256=sha256,
         extraction_sha256=embedded_sha,
     )
 
 
 def _signature_lines(
-    sig: EmbeddedPdfSignature, roots: list[x509.Certificate], dss: DocumentSecurityStore | None
+    sig: EmbeddedPdfSignature, roots: list[x509.Certificate], evidence: EmbeddedEvidence | None
 ) -> tuple[list[Check], str | None, datetime | None]:
     """Integrity, coverage, modifications, signer trust and timestamp of one signature."""
     moment = timestamp_time(sig)
@@ -103,7 +103,7 @@ def _signature_lines(
     except Exception:  # a mangled CMS blob has no readable certificate
         signer = None
     try:
-        context = offline_context(roots, moment, dss)  # signer and its timestamp: same time, same data
+        context = offline_context(roots, moment, evidence)  # signer and its timestamp: same time, same data
         status = validate_pdf_signature(sig, signer_validation_context=context, ts_validation_context=context)
     except Exception as e:  # pyHanko raises for structurally broken signatures
         broken = Check("integrity", False, "Chữ ký hỏng, không kiểm tra được", f"signature is broken ({type(e).__name__}: {e})")
@@ -119,12 +119,12 @@ def _signature_lines(
 
 
 def _document_timestamp_lines(
-    timestamps: list[EmbeddedPdfSignature], roots: list[x509.Certificate], dss: DocumentSecurityStore | None
+    timestamps: list[EmbeddedPdfSignature], roots: list[x509.Certificate], evidence: EmbeddedEvidence | None
 ) -> list[Check]:
     lines = []
     for index, ts in enumerate(timestamps, start=1):
         try:
-            status = validate_pdf_timestamp(ts, validation_context=offline_context(roots, _doc_ts_time(ts), dss))
+            status = validate_pdf_timestamp(ts, validation_context=offline_context(roots, _doc_ts_time(ts), evidence))
             lines.append(checks.document_timestamp_check(index, status, None))
         except Exception as e:  # a broken token is a verdict
             lines.append(checks.document_timestamp_check(index, None, f"{type(e).__name__}: {e}"))
@@ -145,18 +145,18 @@ def _extraction_line(path: Path, expected: str | None) -> tuple[Check, str | Non
     return checks.extraction_check(embedded, recorded, expected), embedded
 
 
-def _read_dss(reader: PdfFileReader) -> DocumentSecurityStore | None:
+def _read_evidence(reader: PdfFileReader) -> EmbeddedEvidence | None:
     try:
-        return DocumentSecurityStore.read_dss(reader)
-    except Exception:  # NoDSSFoundError, or a damaged DSS: verify as if absent
+        return read_evidence(reader)
+    except Exception:  # a damaged DSS: verify as if absent (revocation then cannot be decided)
         return None
 
 
-def _level(sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, archived: bool) -> str:
+def _level(sig: EmbeddedPdfSignature, evidence: EmbeddedEvidence | None, archived: bool) -> str:
     """The PAdES baseline level the document carries (B-B, B-T, B-LT, B-LTA)."""
     if timestamp_time(sig) is None:
         return "B-B"
-    if dss is None or not (dss.ocsps or dss.crls):
+    if evidence is None or not evidence.has_revocation_data:
         return "B-T"
     return "B-LTA" if archived else "B-LT"
 
