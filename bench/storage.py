@@ -9,13 +9,20 @@
    (``storage.catalog.find_query``), timed inside the database with
    ``EXPLAIN (ANALYZE)`` and end to end through ``Catalog.find`` (target p99 ≤ 5 ms
    in the database).
+3. ``reindex`` of a catalog of ``--reindex-docs`` stored documents (unsigned
+   manifests, SQLite catalog): manifests read one at a time (``readers=1``, the
+   former implementation) against the thread pool (``READERS``); for scale, ``mc cp
+   --recursive`` of the whole ``documents/`` prefix (PDFs and manifests, twice the
+   objects) in the same run.
 
     .venv/bin/python -m bench.storage [--objects 40] [--rounds 3] [--docs 1000000] [--queries 1000]
+                                      [--reindex-docs 3000] [--skip-objects] [--skip-catalog] [--skip-reindex]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -23,6 +30,7 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -30,9 +38,10 @@ import sqlalchemy as sa
 from minio import Minio
 from sqlalchemy.dialects import postgresql
 
-from sohoa.model import DocType
-from sohoa.settings import PROJECT_ROOT
+from sohoa.model import Decision, DocType, DocumentMeta, Extraction, Field, SignedDocument, Source
+from sohoa.settings import PROJECT_ROOT, load_settings
 from sohoa.tools import run
+from storage import Storage, consistency, open_storage
 from storage.catalog import Catalog, find_query
 from storage.local_minio import MinioServer, free_port
 from storage.local_postgres import PostgresServer
@@ -180,6 +189,50 @@ def bench_catalog(docs: int, queries: int) -> dict[str, float]:
             "e2e_p50": _percentile(end_to_end, 50), "e2e_p99": _percentile(end_to_end, 99)}
 
 
+# --- 3. reindex -----------------------------------------------------------------------
+
+
+def _store_one(store: Storage, work: Path, i: int) -> None:
+    """One small administrative document (no supersession lookups), stored the way the flows store."""
+    pdf = work / f"{i:06d}.pdf"
+    pdf.write_bytes(b"%PDF-1.7\n% bench document " + str(i).encode() + b"\n%%EOF\n")
+    values = {"document_number": f"{i}/QD-UBND", "issuer": "UBND", "subject": f"Quyết định số {i}"}
+    extraction = Extraction(DocType.ADMINISTRATIVE_DOCUMENT, Decision.AUTO_APPROVED,
+                            {k: Field(k, v, 0.99, Source.OCR) for k, v in values.items()})
+    signed = SignedDocument(pdf, hashlib.sha256(pdf.read_bytes()).hexdigest(), extraction.sha256(), "SỞ TƯ PHÁP",
+                            datetime.now(timezone.utc).replace(microsecond=0), "B-LT")
+    store.store_signed(signed, extraction, DocumentMeta(procedure_code="1.001"), hashlib.sha256(b"%d" % i).hexdigest())
+
+
+def _reindex_seconds(store: Storage, readers: int) -> float:
+    bucket = store.settings.bucket_documents
+    return _seconds(lambda: consistency.reindex(store.objects, bucket, store.catalog, None, readers))
+
+
+def bench_reindex(docs: int, rounds: int) -> dict[str, float]:
+    """Store ``docs`` documents, then rebuild their catalog sequentially and pooled, alternating,
+    ``rounds`` times each (medians), and copy them once with mc."""
+    with tempfile.TemporaryDirectory(prefix="bench-reindex-") as tmp:
+        work = Path(tmp)
+        server = MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=work / "data", port=free_port(),
+                                   access_key=USER, secret_key=SECRET)
+        settings = load_settings(var_dir=work / "var", s3_endpoint=server.endpoint, s3_access_key=USER,
+                                 s3_secret_key=SECRET, retention_days_signed=1, retention_days_draft=1)
+        try:
+            with open_storage(settings, sign=False) as store:
+                (work / "pdf").mkdir()
+                with ThreadPoolExecutor(max_workers=consistency.READERS) as pool:
+                    list(pool.map(lambda i: _store_one(store, work / "pdf", i), range(docs)))
+                timings = [(_reindex_seconds(store, 1), _reindex_seconds(store, consistency.READERS)) for _ in range(rounds)]
+                assert len(store.catalog.ids()) == docs
+            mc = _seconds(lambda: _mc(server.endpoint, "cp", "--recursive",
+                                      f"bench/{settings.bucket_documents}/documents/", f"{work / 'down'}/"))
+        finally:
+            server.stop()
+    return {"sequential": statistics.median(t[0] for t in timings), "pooled": statistics.median(t[1] for t in timings),
+            "mc": mc}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--objects", type=int, default=40, help="1 MB objects per round")
@@ -188,6 +241,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--skip-objects", action="store_true")
     parser.add_argument("--skip-catalog", action="store_true")
+    parser.add_argument("--reindex-docs", type=int, default=3000, help="stored documents for the reindex benchmark")
+    parser.add_argument("--skip-reindex", action="store_true")
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} CPUs (shared; figures taken on a loaded machine)")
     if not args.skip_objects:
@@ -201,6 +256,14 @@ def main() -> None:
         print(f"\nPostgreSQL catalog of {args.docs:,} documents: COPY + ANALYZE {c['load_s']:.1f} s; {args.queries} portal queries")
         print(f"in the database (EXPLAIN ANALYZE): p50 {c['db_p50']:.3f} ms, p99 {c['db_p99']:.3f} ms (target p99 ≤ 5 ms)")
         print(f"end to end (Catalog.find, SQLAlchemy): p50 {c['e2e_p50']:.3f} ms, p99 {c['e2e_p99']:.3f} ms")
+    if not args.skip_reindex:
+        r = bench_reindex(args.reindex_docs, args.rounds)
+        n = args.reindex_docs
+        print(f"\nreindex of {n:,} documents (SQLite catalog, unsigned manifests), median of {args.rounds}, s (documents/s)")
+        print(f"one manifest at a time (readers=1): {r['sequential']:.1f} s ({n / r['sequential']:.0f}/s)")
+        print(f"pooled (readers={consistency.READERS}), bulk insert: {r['pooled']:.1f} s ({n / r['pooled']:.0f}/s), "
+              f"speed-up {r['sequential'] / r['pooled']:.2f}×")
+        print(f"peer, for scale: mc cp --recursive of documents/ ({2 * n:,} objects): {r['mc']:.1f} s")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Prefect flows and batch operations.
 
 Public face: ``ingest_batch`` and ``finalize`` (Prefect flows), ``reverify``
-(maintenance flow), ``flows.cli.run_ingest`` and ``flows.demo.run_demo``. The flows are imported lazily so an edge can set
+and ``retimestamp_archive`` (maintenance flows), ``flows.cli.run_ingest`` and ``flows.demo.run_demo``. The flows are imported lazily so an edge can set
 Prefect's environment (``flows.runtime.configure_prefect``) before Prefect is
 imported.
 """
@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["finalize", "ingest_batch", "reverify"]
-_HOMES = {"ingest_batch": "flows.ingest", "finalize": "flows.review", "reverify": "flows.maintenance"}
+__all__ = ["finalize", "ingest_batch", "retimestamp_archive", "reverify"]
+_HOMES = {"ingest_batch": "flows.ingest", "finalize": "flows.review", "reverify": "flows.maintenance",
+          "retimestamp_archive": "flows.maintenance"}
 
 
 def __getattr__(name: str) -> Any:

@@ -16,7 +16,7 @@ from prefect import flow
 from sohoa.settings import load_settings
 
 from flows.ingest import ingest_batch, ingest_batch_on_dask
-from flows.maintenance import reverify
+from flows.maintenance import retimestamp_archive, reverify
 
 
 @flow(name="ingest-folder")
@@ -35,3 +35,9 @@ def ingest_folder(directory: str, manifest: str | None = None, dask_address: str
 def reverify_all() -> dict[str, Any]:
     """Nightly re-verification of every active document."""
     return asdict(reverify(load_settings()))
+
+
+@flow(name="retimestamp-all")
+def retimestamp_all() -> dict[str, Any]:
+    """Weekly renewal of the archive timestamps that are due (settings from the worker's environment)."""
+    return asdict(retimestamp_archive(load_settings()))

@@ -198,6 +198,22 @@ def reindex() -> None:
     typer.echo(f"Đã lập chỉ mục / indexed: {count}")
 
 
+@app.command()
+def retimestamp() -> None:
+    """Gia hạn dấu thời gian lưu trữ các tài liệu đến hạn (PAdES B-LTA) / renew archive timestamps that are due."""
+    from flows.runtime import configure_prefect
+
+    settings = _settings()
+    configure_prefect(settings)
+    from flows.maintenance import retimestamp_archive
+
+    result = retimestamp_archive(settings)
+    typer.echo(f"Đã khảo sát / surveyed: {result.surveyed}; đã gia hạn / re-timestamped: {len(result.retimestamped)}")
+    for document_id, reason in result.failed:
+        typer.echo(f"Lỗi / failed: {document_id} — {reason}", err=True)
+    raise typer.Exit(int(ExitCode.FAILURE if result.failed else ExitCode.OK))
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Kiểm tra chuỗi băm của nhật ký / verify the audit hash chain."""

@@ -14,7 +14,8 @@ import re
 import threading
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
+from storage.manifest import ArchiveTimestamp
 from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _OWNER_JUNK = re.compile(r"[\s.]")
 _MIGRATING = threading.Lock()  # Alembic's ``context`` proxy is module-global: one migration per process at a time
+BULK_ROWS = 1000  # rows per INSERT executemany in ``rebuild``
 MIGRATION_LOCK_KEY = int.from_bytes(b"sohoa", "big")  # the PostgreSQL advisory lock id of catalog migrations
 
 
@@ -118,7 +121,16 @@ def _row_to_document(row: RowMapping) -> StoredDocument:
     )
 
 
-def _document_to_row(doc: StoredDocument, pdf_version: str | None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class CatalogRow:
+    """What one row holds beyond the document: the object version of its PDF, its newest timestamp."""
+
+    document: StoredDocument
+    pdf_version: str | None
+    archive: ArchiveTimestamp | None = None
+
+
+def _document_to_row(doc: StoredDocument, pdf_version: str | None, archive: ArchiveTimestamp | None = None) -> dict[str, Any]:
     return {
         "id": doc.id,
         "doc_type": doc.doc_type.value,
@@ -142,6 +154,8 @@ def _document_to_row(doc: StoredDocument, pdf_version: str | None) -> dict[str, 
         "signed_at": doc.signed_at,
         "superseded_by": doc.superseded_by,
         "revoked_reason": doc.revoked_reason,
+        "timestamped_at": archive.at if archive else None,
+        "tsa_not_after": archive.tsa_not_after if archive else None,
     }
 
 
@@ -172,6 +186,26 @@ def find_query(
     if procedure is not None:
         query = query.where(documents.c.procedure_code == procedure)
     return query.order_by(documents.c.signed_at.desc(), documents.c.id).limit(limit).offset(offset)
+
+
+_SUPERSEDE = (
+    documents.update()
+    .where(documents.c.id == sa.bindparam("doc_id"))
+    .values(status=DocumentStatus.SUPERSEDED.value, superseded_by=sa.bindparam("by"))
+)
+_REVOKE = (
+    documents.update()
+    .where(documents.c.id == sa.bindparam("doc_id"))
+    .values(status=DocumentStatus.REVOKED.value, revoked_reason=sa.bindparam("reason"))
+)
+
+
+def _apply_status(conn: sa.Connection, superseded: list[tuple[str, str]], revoked: list[tuple[str, str]]) -> None:
+    """Supersessions in the given order (each an executemany), then revocations, which win."""
+    if superseded:
+        conn.execute(_SUPERSEDE, [{"doc_id": doc_id, "by": by} for doc_id, by in superseded])
+    if revoked:
+        conn.execute(_REVOKE, [{"doc_id": doc_id, "reason": reason} for doc_id, reason in revoked])
 
 
 class Catalog:
@@ -212,9 +246,9 @@ class Catalog:
 
     # --- writes -----------------------------------------------------------------------
 
-    def put(self, doc: StoredDocument, pdf_version: str | None) -> None:
+    def put(self, doc: StoredDocument, pdf_version: str | None, archive: ArchiveTimestamp | None = None) -> None:
         """Insert the row, or replace it when the id exists (a draft becoming signed, a reconcile)."""
-        row = _document_to_row(doc, pdf_version)
+        row = _document_to_row(doc, pdf_version, archive)
         try:
             with self.engine.begin() as conn:
                 conn.execute(documents.delete().where(documents.c.id == doc.id))
@@ -222,32 +256,41 @@ class Catalog:
         except SQLAlchemyError as e:
             raise CatalogError("Lỗi ghi danh mục", "Catalog write failed", detail=type(e).__name__) from e
 
-    def put_many(self, rows: Iterable[tuple[StoredDocument, str | None]]) -> int:
-        """Bulk insert into an empty catalog (reindex); returns the number of rows."""
-        batch = [_document_to_row(doc, version) for doc, version in rows]
-        if batch:
-            self._write(documents.insert(), batch)
-        return len(batch)
+    def rebuild(self, rows: list[CatalogRow], superseded: list[tuple[str, str]], revoked: list[tuple[str, str]]) -> int:
+        """Replace every document row by ``rows`` (bulk insert), then apply the status changes,
+        all in one transaction (``reindex``); returns the number of rows."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(documents.delete())
+                for start in range(0, len(rows), BULK_ROWS):
+                    chunk = rows[start : start + BULK_ROWS]
+                    conn.execute(documents.insert(), [_document_to_row(r.document, r.pdf_version, r.archive) for r in chunk])
+                _apply_status(conn, superseded, revoked)
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi ghi danh mục", "Catalog write failed", detail=type(e).__name__) from e
+        return len(rows)
+
+    def apply_status(self, superseded: list[tuple[str, str]], revoked: list[tuple[str, str]]) -> None:
+        """Mark (id, by) pairs superseded, then (id, reason) pairs revoked, in one transaction."""
+        try:
+            with self.engine.begin() as conn:
+                _apply_status(conn, superseded, revoked)
+        except SQLAlchemyError as e:
+            raise CatalogError("Lỗi ghi danh mục", "Catalog write failed", detail=type(e).__name__) from e
+
+    def set_archive(self, document_id: str, archive: ArchiveTimestamp, pdf: tuple[str, str | None] | None = None) -> None:
+        """Record the document's newest timestamp; with ``pdf`` = (sha256, version id), the PDF
+        revision that carries it (a re-timestamp) becomes the one served."""
+        values: dict[str, Any] = {"timestamped_at": archive.at, "tsa_not_after": archive.tsa_not_after}
+        if pdf is not None:
+            values.update(sha256=pdf[0], pdf_version=pdf[1])
+        self._write(documents.update().where(documents.c.id == document_id).values(**values))
 
     def mark_superseded(self, ids: Iterable[str], by: str) -> None:
-        ids = list(ids)
-        if ids:
-            self._write(
-                documents.update()
-                .where(documents.c.id.in_(ids))
-                .values(status=DocumentStatus.SUPERSEDED.value, superseded_by=by)
-            )
+        self.apply_status([(i, by) for i in ids], [])
 
     def mark_revoked(self, document_id: str, reason: str) -> None:
-        self._write(
-            documents.update()
-            .where(documents.c.id == document_id)
-            .values(status=DocumentStatus.REVOKED.value, revoked_reason=reason)
-        )
-
-    def clear(self) -> None:
-        """Remove every document row (only ``reindex`` does this, right before rebuilding)."""
-        self._write(documents.delete())
+        self.apply_status([], [(document_id, reason)])
 
     # --- reads ------------------------------------------------------------------------
 
@@ -285,6 +328,31 @@ class Catalog:
         if status is not None:
             query = query.where(documents.c.status == status.value)
         return set(self._scalars(query))
+
+    def due_for_timestamp(self, older_than: datetime, tsa_expiring_before: datetime, limit: int) -> list[str]:
+        """Ids of signed documents (active, superseded or revoked: all are kept as evidence) whose
+        newest timestamp was made before ``older_than`` or whose TSA certificate expires before
+        ``tsa_expiring_before``; oldest timestamp first."""
+        newest = sa.func.coalesce(documents.c.timestamped_at, documents.c.signed_at)
+        query = (
+            sa.select(documents.c.id)
+            .where(documents.c.status != DocumentStatus.DRAFT.value, documents.c.signed_at.is_not(None))
+            .where(sa.or_(newest < older_than, documents.c.tsa_not_after < tsa_expiring_before))
+            .order_by(newest, documents.c.id)
+            .limit(limit)
+        )
+        return self._scalars(query)
+
+    def unsurveyed(self, limit: int) -> list[str]:
+        """Ids of signed documents whose TSA certificate expiry is not known yet."""
+        query = (
+            sa.select(documents.c.id)
+            .where(documents.c.status != DocumentStatus.DRAFT.value, documents.c.signed_at.is_not(None))
+            .where(documents.c.tsa_not_after.is_(None))
+            .order_by(documents.c.id)
+            .limit(limit)
+        )
+        return self._scalars(query)
 
     def all(self) -> list[StoredDocument]:
         """Every row in id order (reindex comparisons, exports)."""

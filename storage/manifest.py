@@ -24,6 +24,15 @@ SIGNATURE_SUFFIX = ".p7s"
 
 
 @dataclass(frozen=True)
+class ArchiveTimestamp:
+    """The newest timestamp in a signed PDF: when it was made (UTC) and until when the TSA
+    certificate that made it is valid (None when unknown). Re-timestamping is due before either ages."""
+
+    at: datetime
+    tsa_not_after: datetime | None
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A document as stored, with what only the store knows (the PDF's version id)."""
 
@@ -31,6 +40,7 @@ class Manifest:
     pdf_version: str | None
     supersedes: tuple[str, ...] = ()
     level: str | None = None  # PAdES level of the signed PDF
+    archive: ArchiveTimestamp | None = None  # set by the newest re-timestamp record, if any
 
 
 def canonical(data: dict[str, Any]) -> bytes:
@@ -106,3 +116,27 @@ def revocation_bytes(document_id: str, reason: str, at: datetime) -> bytes:
 def apply_revocation(document: StoredDocument, data: bytes) -> StoredDocument:
     raw = json.loads(data)
     return replace(document, status=DocumentStatus.REVOKED, revoked_reason=raw["reason"])
+
+
+def retimestamp_bytes(document_id: str, sequence: int, pdf_version: str | None, pdf_sha256: str,
+                      previous_sha256: str, archive: ArchiveTimestamp, at: datetime) -> bytes:
+    """The record stored (locked, create-only) beside a manifest when the PDF got a new archive
+    timestamp: which object version now holds the document, its hash, and the hash it replaced."""
+    return canonical({
+        "format": FORMAT, "retimestamps": document_id, "sequence": sequence, "pdf_version": pdf_version,
+        "pdf_sha256": pdf_sha256, "previous_pdf_sha256": previous_sha256, "timestamped_at": archive.at.isoformat(),
+        "tsa_not_after": _iso(archive.tsa_not_after), "at": at.isoformat(),
+    })
+
+
+def apply_retimestamp(manifest: Manifest, data: bytes) -> Manifest:
+    """The manifest as the newest re-timestamp record leaves it: the new PDF version and hash."""
+    try:
+        raw = json.loads(data)
+        archive = ArchiveTimestamp(datetime.fromisoformat(raw["timestamped_at"]),
+                                   datetime.fromisoformat(raw["tsa_not_after"]) if raw["tsa_not_after"] else None)
+        document = replace(manifest.document, sha256=raw["pdf_sha256"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise IntegrityError("Bản ghi gia hạn dấu thời gian không hợp lệ", "Malformed re-timestamp record",
+                             detail=str(e)[:200]) from e
+    return replace(manifest, document=document, pdf_version=raw["pdf_version"], archive=archive, level="B-LTA")

@@ -60,7 +60,10 @@ documents = Table(
     Column("signed_at", UtcDateTime),
     Column("superseded_by", String(64)),
     Column("revoked_reason", Text),
+    Column("timestamped_at", UtcDateTime),  # newest timestamp in the PDF (NULL: not surveyed; signed_at stands in)
+    Column("tsa_not_after", UtcDateTime),  # expiry of the TSA certificate of that timestamp
     Index("ix_documents_portal", "owner_id", "doc_type", "status", "valid_until"),
+    Index("ix_documents_tsa_expiry", "status", "tsa_not_after"),
     Index("ix_documents_original", "original_sha256", unique=True),
     Index("ix_documents_procedure", "procedure_code"),
 )

@@ -26,6 +26,7 @@ from storage.objects import COMPLIANCE, GOVERNANCE, ObjectStore, sha256_bytes
 from storage.signer import DetachedSigner
 
 CLI_ACTOR = "cli"
+MAINTENANCE_ACTOR = "maintenance"
 
 
 def _recency(doc: StoredDocument) -> tuple[date, date, datetime]:
@@ -130,7 +131,7 @@ class Storage:
         return doc, tuple(o.id for o in current)
 
     def _commit(self, manifest: mf.Manifest) -> StoredDocument:
-        self.catalog.put(manifest.document, manifest.pdf_version)
+        self.catalog.put(manifest.document, manifest.pdf_version, manifest.archive)
         self.catalog.mark_superseded(manifest.supersedes, by=manifest.document.id)
         return manifest.document
 
@@ -183,6 +184,47 @@ class Storage:
             self._complete_signature(key, COMPLIANCE, days)
         self.catalog.mark_revoked(document_id, reason)
         return self.catalog.get(document_id)
+
+    # --- archive timestamps -----------------------------------------------------------
+
+    def store_retimestamped(self, document_id: str, pdf_path: Path, archive: mf.ArchiveTimestamp,
+                            previous_sha256: str, actor: str = MAINTENANCE_ACTOR) -> StoredDocument:
+        """Keep a re-timestamped revision of a signed document's PDF, never touching the old one.
+
+        ``pdf_path`` is the revision the catalogued PDF (hash ``previous_sha256``) became with a new
+        document timestamp (``archive``). It is written as a new version of the same key under
+        COMPLIANCE retention and read back (earlier versions stay locked as they are); a signed,
+        create-only record ``timestamps/<n>.json`` beside the manifest names that version, so
+        ``reindex`` follows it; then the catalog row serves it and the audit log records who did it.
+        ``ConflictError`` when the catalogued PDF is no longer ``previous_sha256`` (another run
+        re-timestamped it meanwhile) or the document is an unsigned draft."""
+        doc = self.catalog.get(document_id)
+        if doc.status is DocumentStatus.DRAFT or doc.sha256 != previous_sha256:
+            raise ConflictError("Tài liệu đã thay đổi hoặc chưa được ký", "Document changed meanwhile or is not signed",
+                                detail=document_id)
+        days = self.settings.retention_days_signed
+        put = self.objects.put_verified(self._docs, doc.pdf_key, pdf_path.read_bytes(), mode=COMPLIANCE, days=days,
+                                        content_type="application/pdf")
+        key, sequence = self._next_retimestamp_key(doc.manifest_key, days)
+        body = mf.retimestamp_bytes(document_id, sequence, put.version_id, put.sha256, previous_sha256, archive,
+                                    datetime.now(timezone.utc))
+        self._put_signed(key, body, COMPLIANCE, days)
+        self.catalog.set_archive(document_id, archive, pdf=(put.sha256, put.version_id))
+        self.audit.append(actor, "system", "retimestamp", document_id, "archive",
+                          {"sequence": sequence, "timestamped_at": archive.at.isoformat()})
+        return self.catalog.get(document_id)
+
+    def _next_retimestamp_key(self, manifest_key: str, days: int) -> tuple[str, int]:
+        """Key and number of the next re-timestamp record; a crash-unsigned previous record is signed first."""
+        earlier = consistency.retimestamp_keys(self.objects, self._docs, manifest_key)
+        if earlier:
+            self._complete_signature(earlier[-1], COMPLIANCE, days)
+        sequence = len(earlier) + 1
+        return consistency.sibling(manifest_key, f"{consistency.TIMESTAMPS_FOLDER}/{sequence:06d}.json"), sequence
+
+    def record_archive(self, document_id: str, archive: mf.ArchiveTimestamp) -> None:
+        """Note what a survey of the stored PDF found (its newest timestamp); nothing stored changes."""
+        self.catalog.set_archive(document_id, archive)
 
     # --- reads ------------------------------------------------------------------------
 
