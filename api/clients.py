@@ -1,7 +1,8 @@
 """The registry of API clients, kept in ``var/api/clients.json`` with secrets hashed.
 
 The file is small (one line per portal, auditor tool or staff member) and read
-into memory; it is re-read when another process changes it, so several
+into memory; it is re-read when another process changes it (checked at most
+once a second, so the hot path does not stat a file per request), so several
 uvicorn workers share one registry. A secret is shown once, when the client is
 created, and never stored in clear. On first start an ``admin`` client is
 created and its credentials written to ``var/api/admin.credentials`` (0600),
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +27,7 @@ from api.security import Principal, Role, hash_secret, new_secret, secret_matche
 
 log = get_logger(__name__)
 
+RECHECK_SECONDS = 1.0  # a change by another worker (a client disabled) applies within this time
 _BAD_CREDENTIALS = ("Thông tin xác thực không đúng", "invalid client credentials")
 
 
@@ -61,8 +64,15 @@ class ClientRegistry:
         self._lock = threading.Lock()
         self._clients: dict[str, ClientRecord] = {}
         self._mtime: float | None = None
+        self._checked = -RECHECK_SECONDS
 
-    def _refresh(self) -> None:
+    def _refresh(self, *, force: bool = False) -> None:
+        """Re-read the file when another process changed it; looked at most every ``RECHECK_SECONDS``
+        for reads, always before a change (a write never overwrites another worker's)."""
+        now = time.monotonic()
+        if not force and now - self._checked < RECHECK_SECONDS:
+            return
+        self._checked = now
         try:
             mtime = self.path.stat().st_mtime
         except FileNotFoundError:
@@ -88,7 +98,7 @@ class ClientRegistry:
         secret = new_secret()
         record = ClientRecord(client_id, role, hash_secret(secret), name, agency, tuple(procedures))
         with self._lock:
-            self._refresh()
+            self._refresh(force=True)
             if client_id in self._clients:
                 raise ConflictError(f"Mã ứng dụng {client_id} đã tồn tại", f"client {client_id} already exists")
             self._clients[client_id] = record
@@ -98,7 +108,7 @@ class ClientRegistry:
 
     def disable(self, client_id: str) -> ClientRecord:
         with self._lock:
-            self._refresh()
+            self._refresh(force=True)
             record = self._clients.get(client_id)
             if record is None:
                 raise NotFoundError(f"Không có ứng dụng {client_id}", f"no client {client_id}")

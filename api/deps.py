@@ -5,7 +5,8 @@
 shutdown. A caller is identified, in this order, by an ``X-API-Key`` header,
 an ``Authorization: Bearer`` token, or the review UI's session cookie; its role
 and procedures are read from the client registry on every request, so
-disabling a client takes effect at once, even for tokens already issued.
+disabling a client takes effect within a second in every worker, even for tokens
+already issued.
 """
 
 from __future__ import annotations

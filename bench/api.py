@@ -1,37 +1,41 @@
-"""API benchmark: the portal query ``GET /v1/documents`` over a PostgreSQL catalog, driven by wrk.
+"""API benchmark: the portal query ``GET /v1/documents`` over a PostgreSQL and a SQLite catalog, driven by wrk.
 
-Set-up: a throw-away PostgreSQL bulk-loaded with ``--docs`` synthetic documents
-(``bench.storage``'s COPY loader, the same rows as the storage benchmark), a
-throw-away MinIO (the store the app opens), and the app served by uvicorn (one
-process) with a portal API key. wrk (``--connections`` connections, one thread)
-requests random owners' valid documents for ``--seconds``; every request is
-authenticated, validated, queried and audited (one audit entry per document
-returned, signed checkpoints every 100 entries) exactly as in production.
+Set-up per catalog: a throw-away database bulk-loaded with synthetic documents
+(``bench.storage``'s rows: COPY into PostgreSQL, executemany into SQLite), a
+throw-away MinIO (the store the app opens) and the development PKI (signed audit
+checkpoints), and the app served by uvicorn with ``--workers`` processes
+(``api.app:app_from_environment``, exactly what ``sohoa serve --workers N``
+runs), logging every request as in production (to /dev/null). wrk
+(``--connections`` connections, one thread) requests random owners' valid
+documents for ``--seconds``; every request is authenticated, validated, queried
+and audited (one entry per document returned, group-committed, signed
+checkpoints every 100 entries).
 
 Peer, in the same run: the same catalog query (``Catalog.find``) behind a bare
-Starlette route with no authentication, validation or audit — the floor our
-features add to. Targets: ≥ 1,000 req/s and p99 ≤ 25 ms on 2 cores.
+Starlette route with no authentication, validation or audit, with the same
+worker count — the floor our features add to. Targets (PostgreSQL, 1M documents):
+≥ 1,000 req/s and p99 ≤ 25 ms on 2 cores.
 
-    .venv/bin/python -m bench.api [--docs 1000000] [--seconds 15] [--connections 16]
+    .venv/bin/python -m bench.api [--docs 1000000] [--sqlite-docs 100000] [--seconds 15] [--connections 16] [--workers 2]
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import multiprocessing
 import os
 import random
 import re
+import sqlite3
+import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from bench.storage import SECRET, USER, _load, _owner
-from sohoa.settings import PROJECT_ROOT, Settings, load_settings
+from bench.storage import COLUMNS, SECRET, USER, _load, _owner, _rows
+from sohoa.settings import PROJECT_ROOT, load_settings
 from sohoa.tools import run
 from storage.catalog import Catalog
 from storage.local_minio import MinioServer, free_port
@@ -39,43 +43,43 @@ from storage.local_postgres import PostgresServer
 
 VALID_ON = "2026-11-23"
 PROCEDURE = "1.001"
+BARE_DATABASE = "BENCH_API_DATABASE_URL"
 
 
-def _serve_sohoa(settings: Settings, port: int) -> None:
-    import uvicorn
-
-    from api import create_app
-    from sohoa import logs
-
-    logs.configure(logging.WARNING)
-    uvicorn.run(create_app(settings), host="127.0.0.1", port=port, log_level="warning", access_log=False)
-
-
-def _serve_bare(database_url: str, port: int) -> None:
-    """The peer: Catalog.find as JSON, nothing else."""
-    import uvicorn
+def bare_app() -> object:
+    """The peer (a uvicorn factory): ``Catalog.find`` as JSON, nothing else."""
     from starlette.applications import Starlette
     from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import JSONResponse
     from starlette.routing import Route
 
-    catalog = Catalog.open(database_url)
+    catalog = Catalog.open(os.environ[BARE_DATABASE])
 
     async def documents(request: Request) -> JSONResponse:
         owner = request.query_params["owner_id"]
         docs = await run_in_threadpool(catalog.find, owner, None, None, None, 51, 0)
         return JSONResponse({"documents": [d.to_find_json() for d in docs]})
 
-    app = Starlette(routes=[Route("/v1/documents", documents)])
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    return Starlette(routes=[Route("/v1/documents", documents)])
 
 
-def _wait_ready(url: str, headers: dict[str, str], timeout: float = 120.0) -> None:
+def _serve(factory: str, env: dict[str, str], port: int, workers: int, log: Path) -> None:
+    """uvicorn with ``workers`` processes building their app from ``factory``; their logs go to ``log``."""
+    import uvicorn
+
+    os.environ.update(env)
+    sys.stdin = None  # type: ignore[assignment]  # a spawned process's stdin fd does not reach uvicorn's workers
+    os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)
+    uvicorn.run(factory, factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning",
+                access_log=False)  # fmt: skip
+
+
+def _wait_ready(url: str, headers: dict[str, str], timeout: float = 300.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, headers=headers, timeout=5).status_code == 200:
+            if httpx.get(url, headers=headers, timeout=60).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -111,66 +115,115 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, fl
     return figures
 
 
-def _measure(target: Callable[..., None], args: tuple[object, ...], port: int, headers: dict[str, str],
-             script: Path, seconds: int, connections: int) -> dict[str, float]:  # fmt: skip
-    server = multiprocessing.get_context("spawn").Process(target=target, args=(*args, port), daemon=True)
+def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str, str], script: Path,
+             seconds: int, connections: int) -> dict[str, float]:  # fmt: skip
+    port, log = free_port(), script.with_name(f"{factory.replace(':', '-')}.log")
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(factory, env, port, workers, log))
     server.start()
     try:
         base = f"http://127.0.0.1:{port}"
-        _wait_ready(f"{base}/v1/documents?owner_id={_owner(1)}&purpose=warm&for_procedure={PROCEDURE}", headers)
-        _wrk(base, script, 3, connections)  # warm-up: pool, caches, JIT-free but cold pages
+        try:
+            _wait_ready(f"{base}/v1/documents?owner_id={_owner(1)}&purpose=warm&for_procedure={PROCEDURE}", headers)
+        except RuntimeError:
+            print(log.read_text(errors="replace")[-3000:])
+            raise
+        _wrk(base, script, 3, connections)  # warm-up: every worker's pool, caches and first checkpoint
         return _wrk(base, script, seconds, connections)
     finally:
-        server.terminate()
-        server.join(10)
+        server.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
+        server.join(30)
 
 
-def bench(docs: int, seconds: int, connections: int) -> dict[str, dict[str, float]]:
-    owners = max(1, docs // 3)
-    rng = random.Random(17)
-    sample = [_owner(rng.randrange(owners)) for _ in range(2000)]
+def _load_sqlite(path: Path, docs: int, owners: int) -> float:
+    """The same synthetic rows into a migrated SQLite catalog (dates as SQLAlchemy stores them); seconds."""
+    start = time.perf_counter()
+    Catalog.open(f"sqlite:///{path}").close()
+    text = [(*r[:5], r[5].isoformat(), r[6].isoformat() if r[6] else None, *r[7:14], f"{r[14]:%Y-%m-%d %H:%M:%S.%f}")
+            for r in _rows(docs, owners)]  # fmt: skip
+    with sqlite3.connect(path) as conn:
+        conn.executemany(f"INSERT INTO documents ({', '.join(COLUMNS)}) VALUES ({', '.join('?' * len(COLUMNS))})", text)
+        conn.execute("ANALYZE")
+    return time.perf_counter() - start
+
+
+def _environment(base: Path, database_url: str, minio: MinioServer, pki_port: int) -> dict[str, str]:
+    """The ``SOHOA_*`` variables every sohoa worker builds its settings from."""
+    return {"SOHOA_VAR_DIR": str(base / "var"), "SOHOA_DATABASE_URL": database_url,
+            "SOHOA_S3_ENDPOINT": minio.endpoint, "SOHOA_S3_ACCESS_KEY": USER, "SOHOA_S3_SECRET_KEY": SECRET,
+            "SOHOA_DEV_PKI_PORT": str(pki_port), "SOHOA_API_RATE_LIMIT_PER_MINUTE": "10000000"}  # fmt: skip
+
+
+def _portal_key(env: dict[str, str]) -> str:
+    from api.clients import open_registry
+    from api.security import Role
+
+    settings = load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]))
+    record, secret = open_registry(settings).create("bench-portal", Role.PORTAL, procedures=(PROCEDURE,))
+    return f"{record.client_id}.{secret}"
+
+
+def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Namespace) -> dict[str, dict[str, float]]:
+    """Ours and the bare peer on one catalog, same workers, same wrk script."""
+    key = _portal_key(env)
+    script = _lua(sample, key, base / "portal.lua")
+    timing = (script, args.seconds, args.connections)
+    ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing)
+    peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, *timing)
+    return {"sohoa": ours, "bare": peer}
+
+
+def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
+    from signing.devpki import ensure_dev_pki, stop_dev_pki
+
+    results: dict[str, dict[str, dict[str, float]]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
         base = Path(tmp)
         os.chmod(tmp, 0o755)
         pg = PostgresServer.start(base / "pg", free_port())
         minio = MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=base / "minio", port=free_port(),
                                   access_key=USER, secret_key=SECRET)  # fmt: skip
+        pki_port = free_port()
         try:
-            catalog = Catalog.open(pg.url)
-            load_s = _load(catalog, docs, owners)
-            catalog.close()
-            settings = load_settings(var_dir=base / "var", database_url=pg.url, s3_endpoint=minio.endpoint,
-                                     s3_access_key=USER, s3_secret_key=SECRET, dev_pki_port=free_port(),
-                                     api_rate_limit_per_minute=10_000_000)  # fmt: skip
-            from api.clients import open_registry
-            from api.security import Role
-
-            record, secret = open_registry(settings).create("bench-portal", Role.PORTAL, procedures=(PROCEDURE,))
-            key = f"{record.client_id}.{secret}"
-            script = _lua(sample, key, base / "portal.lua")
-            headers = {"X-API-Key": key}
-            ours = _measure(_serve_sohoa, (settings,), free_port(), headers, script, seconds, connections)
-            peer = _measure(_serve_bare, (pg.url,), free_port(), {}, script, seconds, connections)
+            for name, docs in (("postgresql", args.docs), ("sqlite", args.sqlite_docs)):
+                owners, rng = max(1, docs // 3), random.Random(17)
+                sample = [_owner(rng.randrange(owners)) for _ in range(2000)]
+                if name == "postgresql":
+                    catalog = Catalog.open(pg.url)
+                    load_s, url = _load(catalog, docs, owners), pg.url
+                    catalog.close()
+                else:
+                    load_s, url = _load_sqlite(base / "catalog.sqlite3", docs, owners), f"sqlite:///{base / 'catalog.sqlite3'}"
+                env = _environment(base / name, url, minio, pki_port)
+                ensure_dev_pki(load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port))
+                results[name] = {"load": {"seconds": load_s, "docs": float(docs)}, **_pair(env, base, sample, args)}
+                stop_dev_pki(load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port))
         finally:
             minio.stop()
             pg.stop()
-    return {"load": {"seconds": load_s, "docs": float(docs)}, "sohoa": ours, "bare": peer}
+    return results
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=1_000_000)
-    parser.add_argument("--seconds", type=int, default=15)
-    parser.add_argument("--connections", type=int, default=16)
-    args = parser.parse_args()
-    result = bench(args.docs, args.seconds, args.connections)
+def _print(name: str, result: dict[str, dict[str, float]], workers: int) -> None:
     ours, peer = result["sohoa"], result["bare"]
-    print(f"catalog: {args.docs} documents loaded in {result['load']['seconds']:.1f} s")
+    print(f"\n{name}: {result['load']['docs']:.0f} documents loaded in {result['load']['seconds']:.1f} s, "
+          f"{workers} uvicorn workers each")  # fmt: skip
     print(f"{'':28}{'sohoa':>10}{'bare peer':>12}{'ratio':>8}{'target':>10}")
     print(f"{'req/s':28}{ours['rps']:>10.0f}{peer['rps']:>12.0f}{ours['rps'] / peer['rps']:>8.2f}{'≥ 1000':>10}")
     print(f"{'p50 ms':28}{ours['p50']:>10.2f}{peer['p50']:>12.2f}{ours['p50'] / peer['p50']:>8.2f}")
     print(f"{'p99 ms':28}{ours['p99']:>10.2f}{peer['p99']:>12.2f}{ours['p99'] / peer['p99']:>8.2f}{'≤ 25':>10}")
     print(f"{'non-2xx responses':28}{ours['non_2xx']:>10.0f}{peer['non_2xx']:>12.0f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--docs", type=int, default=1_000_000, help="documents in the PostgreSQL catalog")
+    parser.add_argument("--sqlite-docs", type=int, default=100_000, help="documents in the SQLite catalog")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
+    args = parser.parse_args()
+    for name, result in bench(args).items():
+        _print(name, result, args.workers)
 
 
 if __name__ == "__main__":
