@@ -22,7 +22,7 @@ from sohoa.errors import SohoaError
 from sohoa.logs import get_logger
 from sohoa.settings import Settings
 
-from api import routes_admin, routes_auditor, routes_portal, routes_staff
+from api import routes_admin, routes_auditor, routes_health, routes_portal, routes_staff
 from api.deps import Services
 from api.limits import AccessLogMiddleware, BodyLimitMiddleware
 from api.schemas import ErrorBody
@@ -84,7 +84,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(SohoaError, _sohoa_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (routes_admin, routes_portal, routes_auditor, routes_staff):
+    for module in (routes_health, routes_admin, routes_portal, routes_auditor, routes_staff):
         app.include_router(module.router)
     _add_ui(app)
     app.add_middleware(BodyLimitMiddleware, limit=settings.api_max_upload_bytes)

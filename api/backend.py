@@ -10,15 +10,19 @@ never to the application log.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from sohoa.logs import get_logger
 from sohoa.model import DocType, StoredDocument, VerificationReport
 from storage.audit import NewEntry
 
 from api.deps import Services
 from api.security import Principal
+
+log = get_logger(__name__)
 
 
 def get_document(svc: Services, document_id: str) -> StoredDocument:
@@ -60,6 +64,38 @@ async def audit_many(svc: Services, entries: list[NewEntry]) -> None:
 def access_log(svc: Services, owner_id: str) -> list[dict[str, Any]]:
     """Accesses to the owner's documents, newest first."""
     return [e.to_json() for e in svc.store().audit.entries_for_owner(owner_id)]
+
+
+def readiness(svc: Services) -> dict[str, bool]:
+    """Whether the catalog answers ``SELECT 1`` and the object store answers for the documents bucket.
+
+    A store that cannot even be opened counts as both down; reasons go to the log only."""
+    from sohoa.errors import SohoaError
+
+    try:
+        store = svc.store()
+    except SohoaError as e:
+        log.warning("not_ready", code=e.code)
+        return {"catalog": False, "object_store": False}
+    return {"catalog": _answers("catalog", lambda: _select_one(store.catalog.engine)),
+            "object_store": _answers("object_store",
+                                     lambda: store.objects.client.bucket_exists(bucket_name=svc.settings.bucket_documents))}
+
+
+def _select_one(engine: Any) -> None:
+    import sqlalchemy as sa
+
+    with engine.connect() as conn:
+        conn.execute(sa.text("SELECT 1"))
+
+
+def _answers(name: str, probe: Callable[[], object]) -> bool:
+    try:
+        probe()
+    except Exception as e:  # noqa: BLE001 - any failure means "not ready": a probe answers, it never raises
+        log.warning("not_ready", check=name, error=type(e).__name__)
+        return False
+    return True
 
 
 def presigned_pdf_url(svc: Services, document_id: str) -> str:
