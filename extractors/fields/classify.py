@@ -1,14 +1,16 @@
 """Which document type is this? Weighted keywords per type, matched fuzzily on folded text.
 
-Every type module declares its keywords in its schema. The score of a type is the sum of the
+Every type module declares its keywords (and line patterns) in its schema. The score of a type is the sum of the
 weights of its keywords found; the confidence is how far the winner stands above the runner-up.
 A manifest hint decides only between close candidates, and a contradicted hint is reported.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from extractors.fields.anchors import contains
 from extractors.fields.normalise import fold
@@ -29,7 +31,8 @@ class Classification:
 
 
 def score_types(text: str) -> dict[DocType, float]:
-    """Sum of keyword weights found in ``text`` (folded, per line so a keyword cannot span lines)."""
+    """Sum of the weights of keywords and line patterns found in ``text`` (folded, per line so
+    neither can span lines); each counts once however often it occurs."""
     lines = [fold(line) for line in text.splitlines() if line.strip()]
     scores: dict[DocType, float] = {}
     for doc_type, extractor in registry().items():
@@ -38,8 +41,16 @@ def score_types(text: str) -> dict[DocType, float]:
             needle = fold(keyword)
             if any(contains(needle, line, KEYWORD_MIN_SCORE) for line in lines):
                 total += weight
+        for pattern, weight in extractor.schema.patterns:
+            if any(_compiled(pattern).search(line) for line in lines):
+                total += weight
         scores[doc_type] = total
     return scores
+
+
+@cache
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 def classify(text: str, hint: DocType | None = None, evidence: Mapping[DocType, float] | None = None) -> Classification:

@@ -33,6 +33,17 @@ def whole(line: TextLine) -> Span:
     return span
 
 
+def trimmed(line: TextLine) -> Span:
+    """The line without the leading and trailing specks OCR made of a signature or a seal (no letter, no digit)."""
+    keep = [i for i, w in enumerate(line.words) if any(ch.isalnum() for ch in w.text)]
+    if not keep:
+        return whole(line)
+    start, end = line.spans[keep[0]][0], line.spans[keep[-1]][1]
+    span = span_of(line, start, end)
+    assert span is not None  # covers at least one word
+    return span
+
+
 def left_header(doc: Document, before_row: int, page: int = 1) -> Span | None:
     """The issuing body: capitals lines in the left half above row ``before_row``, motto and rules left out."""
     half = page_width(doc, page) / 2

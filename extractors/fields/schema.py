@@ -45,6 +45,9 @@ class DocSchema:
     fields: tuple[FieldSpec, ...]
     keywords: tuple[tuple[str, float], ...]
     stops: tuple[str, ...] = ()  # printed labels that end a value but are not fields (``Điện thoại``)
+    # Regular expressions searched in each folded line (``normalise.fold``), with their weights: the
+    # shape of a line names a type where no fixed word does (``Số: 12/TB-UBND``).
+    patterns: tuple[tuple[str, float], ...] = ()
 
     @property
     def names(self) -> tuple[str, ...]:

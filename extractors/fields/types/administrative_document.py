@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from extractors.fields import anchors, layout, normalise
+from extractors.fields import anchors, decree30, layout
+from extractors.fields.decree30 import DOCUMENT_TYPES
 from extractors.fields.anchors import Span, TextLine
 from extractors.fields.normalise import clean_text, fold, parse_date
 from extractors.fields.reader import Document, Findings, to_field
@@ -27,16 +28,19 @@ SCHEMA = DocSchema(
     keywords=(("cộng hòa xã hội chủ nghĩa việt nam", 0.5), ("độc lập - tự do - hạnh phúc", 0.5), ("nơi nhận", 2.0),
               ("kính gửi", 1.5), ("trân trọng", 1.0),
               ("căn cứ", 1.0), ("lưu: vt", 1.5), ("tm. ủy ban nhân dân", 1.0), ("về việc", 1.0)),
+    # Decree 30's fixed parts, as they look once folded: the number/symbol ``Số: 12/TB-UBND`` (or
+    # ``Số: 12/UBND-VX``), the title line naming the type, the place-date line, a letter's ``V/v``.
+    patterns=((r"\bso\s*[:.]\s*\w{1,4}\s*/\s*(?:\d{4}\s*/\s*)?[a-z]{1,5}\s*-\s*[a-z]{2,}", 2.5),
+              (r"^(?:" + "|".join(fold(t) for t in DOCUMENT_TYPES) + r")\s*:?$", 1.5),
+              (r"^[^\d,]{2,40},\s*ngay\s+\S{1,2}\s+thang\s+\S{1,2}\s+nam\s+\d{4}", 1.0),
+              (r"^v\s*/\s*v\b", 1.0)),
 )
-DOCUMENT_TYPES = ("Nghị quyết", "Quyết định", "Chỉ thị", "Quy chế", "Quy định", "Thông cáo", "Thông báo",
-                  "Hướng dẫn", "Chương trình", "Kế hoạch", "Phương án", "Đề án", "Dự án", "Báo cáo", "Biên bản",
-                  "Tờ trình", "Hợp đồng", "Công điện", "Giấy ủy quyền", "Giấy mời", "Giấy giới thiệu",
-                  "Giấy nghỉ phép", "Phiếu gửi", "Phiếu chuyển", "Phiếu báo", "Công văn")
 TITLES = {fold(t): t for t in ("Chủ tịch", "Phó Chủ tịch", "Giám đốc", "Phó Giám đốc", "Chánh Văn phòng",
                                "Phó Chánh Văn phòng", "Trưởng phòng", "Phó Trưởng phòng", "Bộ trưởng", "Thứ trưởng",
                                "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra")}
 _NUMBER = re.compile(r"\bso\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)")  # matched on folded text
 _DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*[\dolizsbgq|!ø]")  # on folded text; OCR may misread the first digit
+SUMMARY_GAP = 1.6
 HEADER_ROWS = 8  # the letterhead (bodies, motto, number, place-date) fits in this many rows
 _AUTHORITY = re.compile(r"^(tm|kt|q|tl|tuq)\s*\.\s*", re.IGNORECASE)
 
@@ -54,18 +58,15 @@ def number_line(doc: Document, found: Findings) -> TextLine | None:
     """``Số: 05/QĐ-UBND`` → ``05/QĐ-UBND`` (spaces OCR inserted around ``/`` and ``-`` removed)."""
     for line in doc.lines:
         match = _NUMBER.search(line.folded)
-        if match and "/" in match.group(1):
-            value = _clean_number(line.text[match.start(1) : match.end(1)])
+        if not match:
+            continue
+        value, repaired = decree30.clean_number(line.text[match.start(1) : match.end(1)])
+        if "/" in value:
             _set(found, "document_number", value, anchors.span_of(line, match.start(1), match.end(1)))
+            if repaired:
+                found.flag("document_number", "thêm dấu / bị mất khi nhận dạng", "a slash lost by OCR was restored")
             return line
     return None
-
-
-def _clean_number(raw: str) -> str:
-    """``I1 / QĐ-UBND`` → ``11/QĐ-UBND``: spaces out, digit look-alikes fixed in the numeric part."""
-    compact = re.sub(r"\s+", "", raw).strip(".,;").replace("Ð", "Đ")
-    number, slash, rest = compact.partition("/")
-    return normalise.digits(number) + slash + rest if slash else compact
 
 
 def date_line(doc: Document, found: Findings, number: TextLine | None) -> TextLine | None:
@@ -108,13 +109,20 @@ def type_and_summary(doc: Document, found: Findings, after_row: int) -> None:
 
 
 def _wrapped(lines: list[TextLine], index: int) -> list[TextLine]:
-    """Centred lines right below ``lines[index]`` forming one paragraph (the summary)."""
+    """Centred lines right below ``lines[index]`` forming one paragraph (the summary).
+
+    The summary is set at the title's line spacing; the body starts after a rule and a wider
+    gap, so a gap clearly wider than the title-to-summary one (``SUMMARY_GAP``) ends it.
+    """
     out: list[TextLine] = []
     last = lines[index]
+    first_gap: int | None = None
     for line in lines[index + 1 : index + 5]:
         gap = line.bbox[1] - last.bbox[3]
-        if gap > 1.6 * last.height or line.folded.startswith(("can cu", "kinh gui")) or layout.is_rule(line):
+        wider = first_gap is not None and gap > SUMMARY_GAP * max(first_gap, 1) + 0.2 * last.height
+        if gap > 1.6 * last.height or wider or line.folded.startswith(("can cu", "kinh gui")) or layout.is_rule(line):
             break
+        first_gap = gap if first_gap is None else first_gap
         if out and layout.is_caps(line.text):
             break
         out.append(line)
@@ -133,11 +141,13 @@ def signer(doc: Document, found: Findings) -> None:
     if not caps:
         return
     title_line = caps[-1]
-    title = _AUTHORITY.sub("", clean_text(title_line.text) or "")
-    _set(found, "signer_title", TITLES.get(fold(title), title.capitalize() if title else None), layout.whole(title_line))
-    names = [l for l in block if l.row > title_line.row and not layout.is_caps(l.text)]
+    span = layout.trimmed(title_line)
+    title = _AUTHORITY.sub("", clean_text(span.text) or "")
+    _set(found, "signer_title", TITLES.get(fold(title), title.capitalize() if title else None), span)
+    names = [l for l in block if l.row > title_line.row and not layout.is_caps(l.text) and not layout.is_rule(l)]
     if names:
-        _set(found, "signer_name", clean_text(names[-1].text), layout.whole(names[-1]))
+        name = layout.trimmed(names[-1])
+        _set(found, "signer_name", clean_text(name.text), name)
 
 
 @dataclass(frozen=True)
@@ -154,6 +164,7 @@ class AdministrativeDocumentExtractor:
         if agency is not None:
             found.fields["issuing_agency"] = to_field(SCHEMA.spec("issuing_agency"), agency, found)
         type_and_summary(doc, found, max(rows) if rows else -1)
+        decree30.check_symbol(found)
         signer(doc, found)
         return found
 
