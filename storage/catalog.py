@@ -292,6 +292,16 @@ class Catalog:
     def mark_revoked(self, document_id: str, reason: str) -> None:
         self.apply_status([], [(document_id, reason)])
 
+    def retype_draft(self, document_id: str, doc_type: DocType) -> None:
+        """A reviewer's correction of a draft's type (finalising signs it as this type); drafts only."""
+        self._write(documents.update().where(documents.c.id == document_id, documents.c.status == DocumentStatus.DRAFT.value)
+                    .values(doc_type=doc_type.value))
+
+    def mark_rejected(self, document_id: str, reason: str) -> None:
+        """A draft refused in review: out of the queue for good, the reason kept (nothing deleted)."""
+        self._write(documents.update().where(documents.c.id == document_id)
+                    .values(status=DocumentStatus.REJECTED.value, revoked_reason=reason))
+
     # --- reads ------------------------------------------------------------------------
 
     def get(self, document_id: str) -> StoredDocument:

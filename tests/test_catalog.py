@@ -154,3 +154,16 @@ def test_reconcile_completes_a_half_done_revocation(storage: Storage, populated:
     assert storage.reconcile() == 1
     assert storage.reconcile() == 0
     assert _answers(storage) == expected
+
+
+def test_review_retypes_then_rejects_a_draft_only(storage: Storage, make_document: MakeDocument) -> None:
+    """A reviewer's type correction applies to drafts only; a rejected draft keeps its row and reason."""
+    prepared = make_document("review-draft")
+    draft = storage.store_draft(prepared.signed.pdf_path, prepared.extraction, prepared.meta, prepared.original_sha256)
+    storage.catalog.retype_draft(draft.id, DocType.ADMINISTRATIVE_DOCUMENT)
+    assert storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
+    storage.catalog.mark_rejected(draft.id, "rejected in review: ảnh mờ")
+    rejected = storage.get(draft.id)
+    assert (rejected.status, rejected.revoked_reason) == (DocumentStatus.REJECTED, "rejected in review: ảnh mờ")
+    storage.catalog.retype_draft(draft.id, DocType.OTHER)  # no longer a draft: unchanged
+    assert storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
