@@ -41,6 +41,14 @@ class SohoaError(Exception):
     def to_json(self) -> dict[str, str | None]:
         return {"code": self.code, "vi": self.vi, "en": self.en, "detail": self.detail}
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with both messages, so the error survives worker processes (Dask, process pools)."""
+        return (_rebuild, (type(self), self.vi, self.en, self.detail))
+
+
+def _rebuild(kind: type[SohoaError], vi: str, en: str, detail: str | None) -> SohoaError:
+    return kind(vi, en, detail=detail)
+
 
 # --- bad input: exit 2, HTTP 422, quarantine in batches -------------------------------
 

@@ -10,6 +10,7 @@ client's error, and the CLI must exit with the documented code.
 from __future__ import annotations
 
 import os
+import pickle
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -36,6 +37,8 @@ def _assert_translated(action: Callable[[], object], cause: tuple[type[BaseExcep
     assert error.vi and error.en and error.vi != error.en
     assert isinstance(error.__cause__, cause), repr(error.__cause__)
     assert isinstance(error, TRANSIENT), "the flows must retry it"
+    back = pickle.loads(pickle.dumps(error))  # what a worker process (Dask, post-OCR pool) sends back
+    assert (type(back), back.vi, back.en, back.detail) == (StorageError, error.vi, error.en, error.detail)
     return error
 
 
