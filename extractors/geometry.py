@@ -28,7 +28,9 @@ ANALYSIS_DPI = 150
 MAX_SKEW = 15.0
 MARGIN = 0.04  # share of each side ignored (scanner edges, punch holes)
 MIN_ANALYSIS_SIDE = 1400
-SURE_UPRIGHT = 0.15  # |upright_score| at or above which the cue alone decides up from down
+SURE_UPRIGHT = 0.15  # upright_score from which the cue alone keeps the page as it is
+SURE_UPSIDE_DOWN = 0.3  # -upright_score from which the cue alone turns the page over
+MIN_CUE_LINES = 8  # line stretches the cue must rest on to decide alone
 FLAT_LINE = 0.75  # a line whose core band covers more of its height carries no up/down cue
 STRIP_LINES = 6  # text-line stretches shown to a second opinion
 MAX_POINTS = 40_000  # ink pixels kept for the coarse angle search (twice as many for the fine one)
@@ -149,7 +151,9 @@ def orientation_and_skew(image: np.ndarray, dpi: int, judge: Judge | None = None
     """Clockwise quarter rotation and then deskew angle that together make the page upright.
 
     Lines are first made horizontal (0° or 90°, by projection sharpness); whether they are
-    then upside down is decided by ``upright_score`` when its cue is clear (``SURE_UPRIGHT``).
+    then upside down is decided by ``upright_score`` when its cue is clear: at least
+    ``SURE_UPRIGHT`` to keep the page, at most ``-SURE_UPSIDE_DOWN`` to turn it over (a
+    stricter bar, as the costs are unequal), over at least ``MIN_CUE_LINES`` line stretches.
     When it is not, ``judge`` (a second opinion, e.g. OCR confidence of a strip of the lines
     both ways up) decides; with no judge, or a judge with no opinion, the page is not turned
     over: turning an upright page over ruins it, leaving an upside-down one merely costs a review.
@@ -164,9 +168,9 @@ def orientation_and_skew(image: np.ndarray, dpi: int, judge: Judge | None = None
         rotation = 0
     skew, _ = estimate_skew(ys, xs)
     level = _rotate_ink(ink, skew)
-    score, _ = upright_score(level)
-    flip = score <= -SURE_UPRIGHT
-    if abs(score) < SURE_UPRIGHT:
+    score, lines = upright_score(level)
+    flip = score <= -SURE_UPSIDE_DOWN and lines >= MIN_CUE_LINES
+    if not flip and (score < SURE_UPRIGHT or lines < MIN_CUE_LINES):
         opinion = judge(text_strip(image, rotation, skew, level, factor)) if judge is not None else None
         flip = opinion is not None and opinion < 0
     if flip:

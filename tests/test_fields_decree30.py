@@ -89,6 +89,21 @@ def test_a_symbol_contradicting_the_title_is_flagged_and_kept_as_read() -> None:
     assert any(w.startswith("document_number: ký hiệu TB không khớp") for w in found.warnings)
 
 
+@pytest.mark.parametrize(("body", "place", "verified"), [
+    ("TỈNH QUẢNG NINH", "Quảng Ninh", True),
+    ("THÀNH PHỐ HÀ NỘI", "Hà Nội", True),
+    ("TỈNH QUẢNG NINH", "Quang Ninh", False),  # a diacritic lost in one reading: no agreement
+    ("THÀNH PHỐ HÀ NỘI", "Hà", False),  # a truncated place is not the body's place
+    ("PHƯỜNG THỬ NGHIỆM", "Hà Nội", False),  # the body does not name the place
+])
+def test_the_place_is_confirmed_only_by_the_same_name_in_the_issuing_body(body: str, place: str, verified: bool) -> None:
+    rows = [[(100, "ỦY BAN NHÂN DÂN"), (1100, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM")], [(100, body)],
+            [(100, "Số: 12/TB-UBND"), (1100, f"{place}, ngày 10 tháng 02 năm 2026")], [(800, "THÔNG BÁO")],
+            [(600, "Về lịch tiếp công dân")], *SIGNER]
+    found = extract_as(page_of(rows), load_settings(), DocType.ADMINISTRATIVE_DOCUMENT)
+    assert found.fields["issue_place"].value == place and found.fields["issue_place"].verified is verified
+
+
 @pytest.mark.parametrize(("sample", "number", "kind"), [
     ("HS-2026-0002/thong-bao.png", "12/TB-UBND", "Thông báo"),
     ("HS-2026-0001/quyet-dinh.pdf", "05/QĐ-UBND", "Quyết định"),

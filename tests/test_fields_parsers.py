@@ -155,6 +155,14 @@ def test_an_invalid_tax_code_is_flagged() -> None:
     extraction = extract_as(page_of(rows), load_settings(), DocType.BUSINESS_REGISTRATION)
     assert extraction.fields["enterprise_code"].value == "0100233480"
     assert any("check digit" in w for w in extraction.warnings)
+    assert not extraction.fields["enterprise_code"].verified
+
+
+@pytest.mark.parametrize(("confidence", "verified"), [(0.8, True), (0.6, True), (0.55, False)])
+def test_a_tax_code_whose_check_digit_holds_is_verified_unless_ocr_doubted_it(confidence: float, verified: bool) -> None:
+    rows = [[(100, "Mã số doanh nghiệp: 0100233488")]]
+    field = extract_as(page_of(rows, confidence=confidence), load_settings(), DocType.BUSINESS_REGISTRATION).fields["enterprise_code"]
+    assert field.value == "0100233488" and field.verified is verified
 
 
 MRZ_LINES = ["IDVNM3012345679079301234567<<9", "0108157F2608156VNM<<<<<<<<<<<0", "TRAN<<THI<MAI<<<<<<<<<<<<<<<<<"]

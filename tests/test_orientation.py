@@ -32,6 +32,7 @@ DOCUMENTS = [
     (DocType.CCCD_BACK, 0, "freeserif", "scanner", 1005),
     (DocType.CCCD_BACK, 1, "liberation-serif", "clean", 1000),
     (DocType.CCCD_BACK, 2, "noto-sans", "jpeg150", 1003),
+    (DocType.CCCD_BACK, 2, "dejavu-sans", "clean", 1002),  # its MRZ name line alone pointed the wrong way
     (DocType.BIRTH_CERTIFICATE, 0, "liberation-serif", "jpeg150", 1008),
     (DocType.BUSINESS_REGISTRATION, 1, "liberation-serif", "scanner", 1000),
     (DocType.ADMINISTRATIVE_DOCUMENT, 2, "noto-sans", "phone", 1007),

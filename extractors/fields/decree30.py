@@ -16,6 +16,7 @@ from dataclasses import replace
 from extractors.fields import normalise
 from extractors.fields.normalise import fold
 from extractors.fields.reader import Findings
+from sohoa.model import nfc
 
 # Document types of Appendix III and their abbreviations (``Công văn`` has none).
 ABBREVIATIONS: dict[str, str] = {
@@ -27,6 +28,8 @@ ABBREVIATIONS: dict[str, str] = {
     "Phiếu báo": "PB",
 }
 DOCUMENT_TYPES = (*ABBREVIATIONS, "Công văn")
+LEVELS = {"tỉnh", "phố", "huyện", "quận", "xã", "phường", "trấn"}  # last word before a place name in a body's name
+BODY_WORDS = {"sở", "phòng", "ủy", "ban", "cục", "chi", "văn", "trung", "ubnd", "hội", "trường"}  # first words of a next body
 _LEADING_NUMBER = re.compile(r"^([0-9OoIl|]{1,4})(?=[^\W\d_])")  # ``05QĐ-UBND``: the slash OCR dropped
 _SYMBOL = re.compile(r"^(\d{1,4}/(?:\d{4}/)?)([^\W\d_]+)(-.+)$")
 
@@ -72,3 +75,23 @@ def _slip_of(printed: str, expected: str) -> bool:
         return re.sub(r"(.)\1+", r"\1", fold(text))
 
     return collapse(printed) == collapse(expected)
+
+
+def check_place(found: Findings) -> None:
+    """The place-date line's place, printed again in the issuing body's name, confirms it.
+
+    ``ỦY BAN NHÂN DÂN TỈNH QUẢNG NINH`` … ``Quảng Ninh, ngày 05 tháng 01 năm 2020``: bold capitals
+    and italics, read separately, agreeing letter for letter (diacritics included, case aside)
+    after an administrative level word, up to the end of the name (or of the place's body, when a
+    second body follows). Anything short of that leaves the place as read.
+    """
+    place, agency = found.fields.get("issue_place"), found.fields.get("issuing_agency")
+    if place is None or agency is None or not isinstance(place.value, str) or not isinstance(agency.value, str):
+        return
+    wanted, words = nfc(place.value).lower().split(), nfc(agency.value).lower().split()
+    for start in range(1, len(words) - len(wanted) + 1):
+        end = start + len(wanted)
+        whole_name = end == len(words) or words[end] in BODY_WORDS  # ``HÀ`` is not ``HÀ NỘI``
+        if words[start - 1] in LEVELS and words[start:end] == wanted and whole_name:
+            found.fields["issue_place"] = replace(place, verified=True)
+            return

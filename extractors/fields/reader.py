@@ -22,6 +22,7 @@ from sohoa.model import Field, OcrResult, Source
 from sohoa.settings import Settings
 
 Value = str | int | None
+CHECKED_MIN_CONFIDENCE = 0.6  # a check-digit-valid reading is trusted from this OCR confidence up
 
 
 @dataclass
@@ -108,14 +109,21 @@ def read_labelled(doc: Document, schema: DocSchema) -> Findings:
 
 
 def to_field(spec: FieldSpec, span: Span, found: Findings) -> Field:
-    """A field from a raw span; an unreadable or invalid value is flagged, an unreadable one is null."""
+    """A field from a raw span; an unreadable or invalid value is flagged, an unreadable one is null.
+
+    A tax code whose check digit holds is ``verified`` unless Tesseract itself doubted the
+    reading (below ``CHECKED_MIN_CONFIDENCE``): every single-digit misreading breaks the mod-11
+    check (no weight is a multiple of 11), so only a rarer double slip could pass it.
+    """
     value = parse_value(spec.kind, span.text)
+    valid = value is not None and kind_valid(spec.kind, value)
     if value is None:
         found.flag(spec.name, f"không đọc được «{normalise.clean_text(span.text) or ''}»", "unreadable value")
-    elif not kind_valid(spec.kind, value):
+    elif not valid:
         found.flag(spec.name, "giá trị không hợp lệ", "invalid value (format or check digit)")
+    checked = valid and spec.kind is Kind.TAX and span.confidence >= CHECKED_MIN_CONFIDENCE
     return Field(spec.name, value, span.confidence if value is not None else 0.0, span.source,
-                 page=span.page, bbox=span.bbox)
+                 verified=checked, page=span.page, bbox=span.bbox)
 
 
 def read_span(lines: list[TextLine], hit: Hit, all_hits: list[Hit], max_lines: int = 1) -> Span | None:

@@ -165,6 +165,7 @@ class AdministrativeDocumentExtractor:
             found.fields["issuing_agency"] = to_field(SCHEMA.spec("issuing_agency"), agency, found)
         type_and_summary(doc, found, max(rows) if rows else -1)
         decree30.check_symbol(found)
+        decree30.check_place(found)
         signer(doc, found)
         return found
 
