@@ -34,6 +34,7 @@ from sohoa.model import SignedDocument, sha256_file
 from sohoa.settings import Settings
 
 from signing.embed import extraction_sha256_of
+from signing.presign import BatchPdfSigner
 from signing.signers import open_signer, signer_name
 from signing.stamp import stamp_options
 from signing.trust import signing_context, timestamper
@@ -78,7 +79,7 @@ def sign_pdf(src: Path, dst: Path, settings: Settings) -> SignedDocument:
     stamper = timestamper(settings)
     with open_signer(settings) as signer:
         name = signer_name(signer)
-        pdf_signer = signers.PdfSigner(
+        pdf_signer = BatchPdfSigner(
             signature_metadata(settings, name), signer=signer, timestamper=stamper,
             **stamp_options(settings, FIELD_NAME),
         )  # fmt: skip

@@ -308,3 +308,24 @@ def _fonts_in(xobject: pikepdf.Object) -> list[pikepdf.Object]:
     for inner in resources.get("/XObject", pikepdf.Dictionary()).values():
         found += _fonts_in(inner)
     return found
+
+
+def test_batch_reuses_presign_validation_only_within_one_context(
+    result_pdf: Path, pki_settings: Settings, tmp_path: Path
+) -> None:
+    """Documents of a batch share the signer/TSA validation; each still carries full LTV data and verifies."""
+    from signing import presign
+    from signing.trust import signing_context
+
+    first = sign_pdf(result_pdf, tmp_path / "a.pdf", pki_settings)
+    (context, status) = next(v for v in presign._RESULTS.memo.values() if v[0] is signing_context(pki_settings))
+    second = sign_pdf(result_pdf, tmp_path / "b.pdf", pki_settings)
+    assert any(v[1] is status for v in presign._RESULTS.memo.values())  # reused, not recomputed
+    for signed in (first, second):
+        report = verify_pdf(signed.pdf_path, pki_settings)
+        assert (report.verdict, report.level) == (Verdict.VALID, "B-LT"), report.to_json()
+    roots_twice = (*pki_settings.trust_roots, pki_settings.trust_roots[0])  # another context, same signer and TSA
+    other = pki_settings.model_copy(update={"trust_roots": roots_twice})
+    sign_pdf(result_pdf, tmp_path / "c.pdf", other)
+    (fresh_context, fresh_status) = next(v for v in presign._RESULTS.memo.values() if v[0] is signing_context(other))
+    assert fresh_context is not context and fresh_status is not status  # validated afresh
