@@ -1,7 +1,8 @@
 """The FastAPI application: routers, middleware, and the one error handler.
 
 Every ``SohoaError`` becomes its ``http_status`` with the bilingual JSON of
-``SohoaError.to_json()``; nothing else is translated here. CORS is closed unless
+``SohoaError.to_json()`` — or, on the review UI's browser routes (``/ui``),
+a page in the visitor's language; nothing else is translated here. CORS is closed unless
 ``settings.api_cors_origins`` lists origins. Request bodies are capped at
 ``settings.api_max_upload_bytes``.
 """
@@ -15,7 +16,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sohoa.errors import SohoaError
@@ -39,27 +40,45 @@ _HTTP_TEXTS = {
 }
 
 
-async def _sohoa_error(request: Request, exc: Exception) -> JSONResponse:
+def _browser_page(request: Request) -> bool:
+    from api.ui import is_page
+
+    return is_page(request)
+
+
+def _as_page(request: Request, status_code: int, vi: str, en: str, problems: list[str] | None = None) -> Response:
+    from api.ui import error_page
+
+    return error_page(request, status_code, vi, en, problems)
+
+
+async def _sohoa_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, SohoaError)
     if exc.http_status >= 500:
         log.error("request_failed", code=exc.code, error=exc.message)
+    if _browser_page(request):
+        return _as_page(request, exc.http_status, exc.vi, exc.en)
     headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
     return JSONResponse(exc.to_json(), status_code=exc.http_status, headers=headers)
 
 
-async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+async def _invalid_request(request: Request, exc: Exception) -> Response:
     """Validation errors in the same bilingual shape; the offending input is never echoed back."""
     assert isinstance(exc, RequestValidationError)
     errors = [{"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
     where = ", ".join(".".join(e["loc"]) for e in errors)
-    body = ErrorBody(code="invalid_request", vi=f"Yêu cầu không hợp lệ: {where}", en=f"invalid request: {where}",
-                     detail=None, errors=errors)  # fmt: skip
+    vi, en = f"Yêu cầu không hợp lệ: {where}", f"invalid request: {where}"
+    if _browser_page(request):
+        return _as_page(request, 422, vi, en, [f"{e['loc'][-1]}: {e['msg']}" for e in errors])
+    body = ErrorBody(code="invalid_request", vi=vi, en=en, detail=None, errors=errors)
     return JSONResponse(body.model_dump(), status_code=422)
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     vi, en = _HTTP_TEXTS.get(exc.status_code, ("Lỗi yêu cầu", "request error"))
+    if _browser_page(request):
+        return _as_page(request, exc.status_code, vi, en)
     body = ErrorBody(code=f"http_{exc.status_code}", vi=vi, en=en, detail=str(exc.detail)[:200])
     return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
 

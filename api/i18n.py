@@ -62,7 +62,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     "no": ("Không đạt", "Fail"),
     "unknown": ("Chưa xác định", "Undetermined"),
     "language": ("English", "Tiếng Việt"),
+    "error_400": ("Yêu cầu không hợp lệ", "Bad request"),
+    "error_403": ("Không có quyền thực hiện", "Not allowed"),
+    "error_404": ("Không tìm thấy", "Not found"),
+    "error_409": ("Hồ sơ đã thay đổi trạng thái", "The document's state has changed"),
+    "error_413": ("Tệp tải lên quá lớn", "Upload too large"),
+    "error_422": ("Dữ liệu nhập không hợp lệ", "Invalid input"),
+    "error_429": ("Quá nhiều yêu cầu", "Too many requests"),
+    "error_other": ("Đã xảy ra lỗi", "Something went wrong"),
+    "back_to_queue": ("Quay lại hàng chờ duyệt", "Back to the review queue"),
+    "change_type": ("Đổi loại giấy tờ", "Change document type"),
+    "type_changed": ("Đã đổi loại giấy tờ và trích xuất lại các trường", "Document type changed; fields extracted again"),
 }
+ERROR_TITLES = frozenset({400, 403, 404, 409, 413, 422, 429})
 
 
 def pick_lang(query: str | None, cookie: str | None) -> str:

@@ -6,19 +6,23 @@ ones a reviewer must look at: confidence below
 ``settings.auto_approve_min_confidence`` or sources that disagree. Approval
 hands the corrected values to ``flows.review.finalize_document`` (the step the
 ``finalize`` flow wraps), which signs and stores; approvals and rejections are
-audited with the reviewer's client id.
+audited with the reviewer's client id. A reviewer may correct the document
+type: the fields are then extracted again for that type from the draft's
+cached OCR (``extractors.fields.extract_as``) and the type is recorded in the
+catalog, so the signed document is of the type the reviewer approved.
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 
 from sohoa.errors import ConflictError, NotFoundError
-from sohoa.model import DocumentStatus, StoredDocument
+from sohoa.model import DocType, DocumentStatus, Extraction, StoredDocument
 
 from api import backend
 from api.deps import Services
@@ -136,10 +140,12 @@ def _page_images(svc: Services, doc: StoredDocument) -> list[tuple[Path, int, in
 def draft(svc: Services, document_id: str) -> DraftOut:
     doc = _draft_document(svc, document_id)
     extraction = extraction_of(svc, doc)
+    if extraction.get("doc_type") != doc.doc_type.value:  # a reviewer chose another type
+        extraction = _extracted_as(svc, doc).to_json()
     threshold = svc.settings.auto_approve_min_confidence
     return DraftOut(
         id=doc.id,
-        doc_type=str(extraction.get("doc_type")),
+        doc_type=doc.doc_type.value,
         owner_id=doc.owner_id,
         dossier_code=doc.meta.dossier_code,
         procedure_code=doc.meta.procedure_code,
@@ -147,6 +153,32 @@ def draft(svc: Services, document_id: str) -> DraftOut:
         pages=page_sizes(svc, doc),
         fields=[field_out(name, raw, threshold) for name, raw in (extraction.get("fields") or {}).items()],
     )
+
+
+def _extracted_as(svc: Services, doc: StoredDocument) -> Extraction:
+    """The draft's fields extracted again as its (reviewer-chosen) type, from its cached OCR."""
+    from extractors.fields import extract_as
+    from flows import workdir
+
+    result = workdir.load_cached(workdir.work_dir(svc.settings, str(doc.original_sha256)), str(doc.original_sha256))
+    if result is None:
+        raise ConflictError("Không còn kết quả OCR của bản nháp; hãy xử lý lại tệp gốc",
+                            "the draft's OCR result is gone; ingest the original again", detail=doc.id)  # fmt: skip
+    return extract_as(result, svc.settings, doc.doc_type)
+
+
+def change_type(svc: Services, principal: Principal, document_id: str, doc_type: DocType) -> DraftOut:
+    """Record the reviewer's document type and show the fields extracted again for it.
+
+    Finalising then signs the draft as this type (``flows.review.finalize_document``
+    extracts as the catalogued type when the classifier disagrees)."""
+    doc = _draft_document(svc, document_id)
+    if doc.doc_type is not doc_type:
+        _extracted_as(svc, replace(doc, doc_type=doc_type))  # refuse before recording when it cannot be shown
+        svc.store().catalog.retype_draft(document_id, doc_type)
+        backend.audit(svc, principal, "retype", purpose="review", document_id=document_id,
+                      doc_type=doc_type.value, previous=doc.doc_type.value)  # fmt: skip
+    return draft(svc, document_id)
 
 
 def approve(svc: Services, principal: Principal, document_id: str, corrections: dict[str, str | int | None]) -> StoredDocument:
@@ -160,11 +192,15 @@ def approve(svc: Services, principal: Principal, document_id: str, corrections: 
 
 
 def reject(svc: Services, principal: Principal, document_id: str, reason: str) -> StoredDocument:
-    """Take the draft out of the queue for good, with the reason kept in a locked record.
+    """Take the draft out of the queue for good (status ``rejected``), with the reason kept.
 
-    Storage has no "rejected" transition yet, so this uses its revocation (status
-    ``revoked``, reason prefixed ``rejected in review``)."""
+    The reason is first written as storage's locked revocation record beside the
+    draft's manifest (the store alone must prove it: ``reindex`` rebuilds the row
+    as revoked, still out of the queue), then the catalog marks the draft rejected."""
     _draft_document(svc, document_id)
-    rejected = svc.store().revoke(document_id, f"rejected in review: {reason}")
+    store = svc.store()
+    why = f"rejected in review: {reason}"
+    store.revoke(document_id, why)
+    store.catalog.mark_rejected(document_id, why)
     backend.audit(svc, principal, "reject", purpose="review", document_id=document_id)
-    return rejected  # type: ignore[no-any-return]
+    return store.catalog.get(document_id)  # type: ignore[no-any-return]

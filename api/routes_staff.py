@@ -1,4 +1,4 @@
-"""Staff routes (JSON): batch upload with progress, the review queue, approve or reject a draft.
+"""Staff routes (JSON): batch upload with progress, the review queue, correct the type, approve or reject a draft.
 
 The review UI (``api/ui.py``) offers the same actions as HTML pages; both call
 the same functions of ``api.review`` and ``api.batches``.
@@ -14,6 +14,7 @@ from fastapi import Path as PathParam
 from pydantic import BaseModel, ConfigDict, Field
 
 from sohoa.errors import NotFoundError, UnsupportedFormatError
+from sohoa.model import DocType
 
 from api import review
 from api.batches import safe_name, unpack_zip
@@ -51,6 +52,12 @@ class RejectRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: str = Field(min_length=3, max_length=1000)
+
+
+class TypeRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    doc_type: DocType
 
 
 class QueueOut(BaseModel):
@@ -112,6 +119,12 @@ def review_document(request: Request, _: Reviewer, document_id: DocumentId) -> r
 def approve(request: Request, principal: Reviewer, document_id: DocumentId, body: ApproveRequest) -> DocumentOut:
     """Apply the corrections, then sign and store the document; returns the active document."""
     return document_out(review.approve(services(request), principal, document_id, body.fields))
+
+
+@router.post("/review/{document_id}/type", response_model=review.DraftOut)
+def change_type(request: Request, principal: Reviewer, document_id: DocumentId, body: TypeRequest) -> review.DraftOut:
+    """Correct the draft's document type; its fields are extracted again for that type."""
+    return review.change_type(services(request), principal, document_id, body.doc_type)
 
 
 @router.post("/review/{document_id}/reject", response_model=DocumentOut)

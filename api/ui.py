@@ -17,10 +17,11 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 
 from sohoa.errors import AuthenticationError, PermissionDeniedError, SohoaError
+from sohoa.model import DocType
 
 from api import review
 from api.deps import SESSION_COOKIE, identify, ip_rate_limit, services
-from api.i18n import pick_lang, translator
+from api.i18n import ERROR_TITLES, pick_lang, translator
 from api.routes_staff import save_uploads
 from api.security import TOKEN_SECONDS, Principal, Scope, issue_token
 from api.templating import STATIC, render
@@ -46,6 +47,20 @@ def page(request: Request, name: str, status_code: int = 200, **context: Any) ->
     if request.query_params.get("lang") == lang:
         response.set_cookie("lang", lang, max_age=365 * 86400, samesite="strict")
     return response
+
+
+def is_page(request: Request) -> bool:
+    """A browser route of the review UI (its errors are pages, not JSON); static files excluded."""
+    path = request.url.path
+    return path.startswith("/ui") and not path.startswith("/ui/static/")
+
+
+def error_page(request: Request, status_code: int, vi: str, en: str, problems: list[str] | None = None) -> HTMLResponse:
+    """An error as a page in the visitor's language (the JSON routes keep the contract's error JSON)."""
+    vietnamese = _lang(request) == "vi"
+    title = f"error_{status_code}" if status_code in ERROR_TITLES else "error_other"
+    return page(request, "error.html", status_code=status_code, error=vi if vietnamese else en, status=status_code,
+                title_key=title, problems=problems or [])  # fmt: skip
 
 
 def staff(request: Request) -> Principal:
@@ -121,7 +136,17 @@ def queue_page(request: Request, offset: int = 0) -> HTMLResponse:
 def review_page(request: Request, document_id: str) -> HTMLResponse:
     user = staff(request)
     draft = review.draft(services(request), document_id)
-    return page(request, "review.html", user=user.client_id, draft=draft)
+    message = translator(_lang(request))("type_changed") if request.query_params.get("done") == "type_changed" else None
+    return page(request, "review.html", user=user.client_id, draft=draft, doc_types=[t.value for t in DocType],
+                message=message)  # fmt: skip
+
+
+@router.post("/review/{document_id}/type")
+def change_type(request: Request, document_id: str, doc_type: Annotated[DocType, Form()]) -> RedirectResponse:
+    same_origin(request)
+    user = staff(request)
+    review.change_type(services(request), user, document_id, doc_type)
+    return _back_to(f"/ui/review/{document_id}", "type_changed")
 
 
 @router.get("/review/{document_id}/page/{number}")

@@ -60,6 +60,7 @@ def _recognised(draft: StoredDocument, store: Storage, settings: Settings) -> Oc
 def finalize_document(document_id: str, reviewed: Reviewed, settings: Settings) -> StoredDocument:
     """Sign and store a reviewed draft; finalising an already signed document returns it unchanged."""
     from extractors import extract
+    from extractors.fields import extract_as
 
     store = resources.storage_for(settings)
     draft = store.catalog.get(document_id)
@@ -69,7 +70,10 @@ def finalize_document(document_id: str, reviewed: Reviewed, settings: Settings) 
         raise ConflictError("Tài liệu không còn chờ duyệt", "Document is not awaiting review", detail=draft.status.value)
     result = _recognised(draft, store, settings)
     as_reviewed = replace(draft.meta, doc_type_hint=draft.doc_type)  # the type the reviewer saw
-    extraction = apply_review(extract(result, settings, as_reviewed), reviewed)
+    extraction = extract(result, settings, as_reviewed)
+    if extraction.doc_type is not draft.doc_type:  # a reviewer corrected the type: sign the type approved
+        extraction = extract_as(result, settings, draft.doc_type)
+    extraction = apply_review(extraction, reviewed)
     signed = sign_result(result, extraction, draft.meta, settings)
     stored = store.store_signed(signed, extraction, draft.meta, result.sha256)
     _mark_stored(settings, result.sha256, stored)

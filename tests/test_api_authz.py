@@ -35,11 +35,12 @@ MATRIX: list[tuple[str, str, str, set[str], int]] = [
     ("GET", "/v1/review/{document_id}", "/v1/review/bad%20id!", {"staff"}, 422),
     ("POST", "/v1/review/{document_id}/approve", "/v1/review/doc1/approve", {"staff"}, 422),
     ("POST", "/v1/review/{document_id}/reject", "/v1/review/doc1/reject", {"staff"}, 422),
+    ("POST", "/v1/review/{document_id}/type", "/v1/review/doc1/type", {"staff"}, 422),
     ("POST", "/v1/clients", "/v1/clients", {"admin"}, 422),
     ("GET", "/v1/clients", "/v1/clients", {"admin"}, 200),
     ("POST", "/v1/clients/{client_id}/disable", "/v1/clients/nobody/disable", {"admin"}, 404),
 ]
-PUBLIC = {("POST", "/v1/token")}
+PUBLIC = {("POST", "/v1/token"), ("GET", "/healthz"), ("GET", "/readyz")}  # the token exchange and the probes
 CASES = [(m, path, role, allowed, ok) for m, _, path, allowed, ok in MATRIX for role in ROLES]
 
 
