@@ -4,7 +4,8 @@ Every opener targets buckets and a catalog that do not exist yet, so all of them
 try to create the buckets and run the migrations at the same moment (a barrier
 in threads, a go-file for processes). Each must succeed and leave lock-enabled,
 encrypted buckets and a catalog at the latest revision. Runs on SQLite and on
-PostgreSQL (``catalog_url``).
+PostgreSQL (``catalog_url``). Without an endpoint, racing threads must start one
+embedded MinIO between them.
 """
 
 from __future__ import annotations
@@ -18,12 +19,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from alembic.script import ScriptDirectory
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 from sohoa.settings import Settings
 from storage import open_storage
 from storage.catalog import MIGRATIONS
+from storage.local_minio import ensure_local_minio, free_port, stop_local_minio
 from tests.fixtures_flows import settings_env
 
 OPENERS = 4
@@ -99,3 +101,31 @@ def test_processes_opening_storage_at_once(storage_settings: Settings, tmp_path:
                 c.kill()
     assert [c.returncode for c in children] == [0] * OPENERS, failures
     _assert_ready(storage_settings)
+
+
+def test_threads_starting_the_embedded_minio_at_once_start_one(settings: Settings, tmp_path: Path) -> None:
+    """With no endpoint configured, storage starts the embedded MinIO; racing openers must share one."""
+    embedded = Settings(**{**settings.model_dump(), "s3_endpoint": None, "var_dir": tmp_path / "var",
+                           "local_minio_port": free_port()})
+    start = threading.Barrier(OPENERS)
+    endpoints: list[str] = []
+    errors: list[BaseException] = []
+
+    def start_once() -> None:
+        start.wait()
+        try:
+            endpoints.append(ensure_local_minio(embedded))
+        except BaseException as e:  # collected and asserted below
+            errors.append(e)
+
+    threads = [threading.Thread(target=start_once) for _ in range(OPENERS)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=300)
+        assert errors == []
+        assert endpoints == [f"127.0.0.1:{embedded.local_minio_port}"] * OPENERS
+        assert (embedded.var_dir / "minio" / "minio.pid").exists()
+    finally:
+        stop_local_minio(embedded)
