@@ -1,14 +1,21 @@
 """Staff batch uploads: files (or one zip) saved to a batch folder, then the ingest flow in the background.
 
-A batch folder lives under ``var/api/batches/<batch_id>``. The flow runs in a
-worker thread of this process; its progress (one outcome per finished file)
-is kept in memory for the status page and ``GET /v1/batches/{id}``. A zip is
+A batch folder lives under ``var/api/batches/<batch_id>`` with a small
+``batch.json`` (who started it, how many files). The flow runs in a worker
+thread of this process; its progress (one outcome per finished file) is kept
+in memory for the status page and ``GET /v1/batches/{id}``. After a restart
+(or on another worker) a batch's progress is read back from where the flows
+record finished files (``flows.ledger``, by content hash): the run itself died
+with the old process, so such a batch is shown finished, and "interrupted" when
+some files have no recorded outcome (failures are never recorded there);
+uploading the files again finishes it, skipping what is done. A zip is
 unpacked with its names checked (no absolute paths, no ``..``) and its total
 size capped, so a crafted archive cannot escape the folder or fill the disk.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import uuid
@@ -19,10 +26,13 @@ from typing import Any
 
 from sohoa.errors import CorruptFileError, InputFileError, NoPagesError, SohoaError, TooLargeError
 from sohoa.logs import get_logger
+from sohoa.model import sha256_file
 from sohoa.settings import Settings
 
 log = get_logger(__name__)
 MAX_ZIP_ENTRIES = 10_000
+BATCH_RECORD = "batch.json"
+_BATCH_ID = re.compile(r"[0-9a-f]{12}")
 _SAFE_NAME = re.compile(r"[^\w.\- ]", re.UNICODE)
 
 
@@ -103,6 +113,7 @@ class BatchRunner:
         if total == 0:
             raise NoPagesError("Lô không có tệp hồ sơ nào", "the batch holds no document files")
         state = BatchState(batch_id, started_by, total)
+        (folder.parent / BATCH_RECORD).write_text(json.dumps({"started_by": started_by, "total": total}), encoding="utf-8")
         with self._lock:
             self._states[batch_id] = state
         threading.Thread(target=self._run, args=(state, folder, manifest), daemon=True, name=f"batch-{batch_id}").start()
@@ -127,12 +138,40 @@ class BatchRunner:
             state.done = True
 
     def get(self, batch_id: str) -> BatchState | None:
+        """The batch's state: live from this process, else read back from the flows' ledger."""
         with self._lock:
-            return self._states.get(batch_id)
+            state = self._states.get(batch_id)
+        if state is None and _BATCH_ID.fullmatch(batch_id):
+            state = self._restored(batch_id)
+            if state is not None:
+                with self._lock:
+                    state = self._states.setdefault(batch_id, state)
+        return state
 
     def all(self) -> list[BatchState]:
-        with self._lock:
-            return list(self._states.values())
+        """Every batch under ``var/api/batches``, newest folder first."""
+        folders = sorted(self.root.glob(f"*/{BATCH_RECORD}"), key=lambda p: p.stat().st_mtime, reverse=True)
+        return [s for s in (self.get(f.parent.name) for f in folders) if s is not None]
+
+    def _restored(self, batch_id: str) -> BatchState | None:
+        """A batch started before this process: finished files from ``flows.ledger``, the run itself over."""
+        from flows import ledger
+        from flows.batch import discover
+
+        record = self.root / batch_id / BATCH_RECORD
+        if not record.is_file():
+            return None
+        info = json.loads(record.read_text(encoding="utf-8"))
+        state = BatchState(batch_id, str(info["started_by"]), int(info["total"]), done=True)
+        for item in discover(record.parent / "files", None):
+            finished = ledger.recorded(self.settings, sha256_file(item.path), item.name)
+            if finished is not None:
+                state.outcomes.append(_outcome_json(finished))
+        if len(state.outcomes) < state.total:
+            state.error = {"code": "interrupted", "detail": None,
+                           "vi": "Lô bị gián đoạn khi dịch vụ khởi động lại; tải lại các tệp để hoàn tất",
+                           "en": "the batch was interrupted by a restart; upload the files again to finish it"}  # fmt: skip
+        return state
 
 
 def _outcome_json(outcome: Any) -> dict[str, Any]:
