@@ -1,8 +1,9 @@
 """The certomancer animator as a background process that can always be found and stopped.
 
-The animator is started directly (``python -m certomancer … animate``, no shell,
-no wrapper) in a new session, so the pid written to the pid file is the
-animator itself *and* the id of its process group: stopping signals the whole
+The animator is started directly (``signing/certomancer_animator.py``: certomancer's
+CLI in the interpreter's own process, no shell, no wrapper) in a new session,
+so the pid written to the pid file is the animator itself *and* the id of its
+process group: stopping signals the whole
 group (``os.killpg``), so nothing it might spawn survives it. Before signalling,
 ``/proc/<pid>/cmdline`` is checked to still be a certomancer animator on the
 expected port, so a stale pid file never kills an unrelated process that reused
@@ -71,12 +72,12 @@ def _read_pid(pid_file: Path) -> int | None:
 
 
 def is_animator(pid: int, port: int | None) -> bool:
-    """True when ``pid`` runs ``certomancer … animate`` (with ``--port <port>`` when given)."""
+    """True when ``pid`` runs certomancer's ``animate`` (with ``--port <port>`` when given)."""
     try:
         args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
     except OSError:
         return False
-    if b"certomancer" not in args or b"animate" not in args:
+    if not any(b"certomancer" in arg for arg in args) or b"animate" not in args:
         return False
     return port is None or f"--port\0{port}".encode() in b"\0".join(args)
 

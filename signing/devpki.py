@@ -47,6 +47,7 @@ CHAINS = {"officer": "agency-ca", "officer-revoked": "agency-ca", "officer-expir
 TRUST_ROOT = "root"
 START_TIMEOUT = 30.0
 PID_FILE = "animator.pid"
+ANIMATOR_SCRIPT = Path(__file__).with_name("certomancer_animator.py")
 
 
 @dataclass(frozen=True)
@@ -242,9 +243,13 @@ def _serves_our_pki(pki: DevPki) -> bool:
 
 
 def _animator_argv(pki: DevPki) -> list[str]:
-    """The animator command line: the interpreter itself, so the recorded pid is the animator."""
+    """The animator command line: the interpreter itself, so the recorded pid is the animator.
+
+    Run as an isolated script (``-I``: no ``signing`` package import, no script
+    folder on ``sys.path``); it watches its pid file (``certomancer_animator.py``).
+    """
     return [
-        sys.executable, "-m", "certomancer",
+        sys.executable, "-I", str(ANIMATOR_SCRIPT), str(pki.pid_file),
         "--config", str(CONFIG_FILE),
         "--key-root", str(pki.pki_dir / "keys"),
         "--service-url-prefix", pki.base_url,

@@ -22,7 +22,7 @@ def _animators(port: int) -> list[int]:
     found = []
     for proc in psutil.process_iter(["pid", "cmdline"]):
         args = proc.info["cmdline"] or []
-        if "certomancer" in args and "animate" in args and str(port) in args:
+        if any("certomancer" in arg for arg in args) and "animate" in args and str(port) in args:
             found.append(proc.info["pid"])
     return found
 
@@ -75,6 +75,21 @@ def test_concurrent_ensure_yields_one_animator(tmp_path: Path) -> None:
     finally:
         stop_dev_pki(settings)
     assert _animators(settings.dev_pki_port) == []
+
+
+def test_animator_ends_itself_when_its_pki_folder_is_gone(tmp_path: Path) -> None:
+    """A script that deletes its temporary PKI folder without stop_dev_pki leaves no animator behind."""
+    import shutil
+    import time
+
+    settings = _fresh(tmp_path)
+    pki = ensure_dev_pki(settings)
+    pid = int(pki.pid_file.read_text())
+    shutil.rmtree(pki.pki_dir)
+    deadline = time.monotonic() + 60  # the watchdog looks every 2 s; generous on a loaded machine
+    while _animators(settings.dev_pki_port) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert _animators(settings.dev_pki_port) == [], f"animator {pid} still running"
 
 
 def test_another_pki_on_the_port_is_refused(dev_pki: DevPkiFixture, tmp_path: Path) -> None:
