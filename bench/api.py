@@ -76,15 +76,17 @@ def _serve(factory: str, env: dict[str, str], port: int, workers: int, log: Path
 
 
 def _wait_ready(url: str, headers: dict[str, str], timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
+    deadline, last = time.monotonic() + timeout, "no answer"
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url, headers=headers, timeout=60).status_code == 200:
+            answer = httpx.get(url, headers=headers, timeout=60)
+            if answer.status_code == 200:
                 return
-        except httpx.HTTPError:
-            pass
+            last = f"{answer.status_code} {answer.text[:300]}"
+        except httpx.HTTPError as e:
+            last = repr(e)
         time.sleep(0.5)
-    raise RuntimeError(f"server at {url} did not answer 200")
+    raise RuntimeError(f"server at {url} did not answer 200 (last: {last})")
 
 
 def _lua(owners: list[str], key: str, out: Path) -> Path:
@@ -194,9 +196,12 @@ def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
                 else:
                     load_s, url = _load_sqlite(base / "catalog.sqlite3", docs, owners), f"sqlite:///{base / 'catalog.sqlite3'}"
                 env = _environment(base / name, url, minio, pki_port)
-                ensure_dev_pki(load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port))
-                results[name] = {"load": {"seconds": load_s, "docs": float(docs)}, **_pair(env, base, sample, args)}
-                stop_dev_pki(load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port))
+                pki_settings = load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port)
+                ensure_dev_pki(pki_settings)  # once, before the workers: they only sign checkpoints with it
+                try:
+                    results[name] = {"load": {"seconds": load_s, "docs": float(docs)}, **_pair(env, base, sample, args)}
+                finally:
+                    stop_dev_pki(pki_settings)
         finally:
             minio.stop()
             pg.stop()
