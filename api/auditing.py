@@ -8,7 +8,9 @@ batch grows with the load by itself (no fixed timer: an idle service answers
 after one commit, a busy one shares each commit between many requests). If a
 flush fails, every request waiting on it gets the error (HTTP 503) and none of
 its entries is in the chain: nothing is lost silently and nothing is retried
-behind the caller's back, so nothing is written twice.
+behind the caller's back, so nothing is written twice. A request that goes
+away before its flush starts (client disconnected) was never answered: its
+entries are dropped with it; once its flush has started they are written.
 
 Signed checkpoints that fall due are made by a second thread, so their MinIO
 writes and CMS signature never hold up a request, and at most one every
@@ -99,13 +101,15 @@ class AuditWriter:
             taken, count = [], 0
             while self._queue and (not taken or count + len(self._queue[0].entries) <= MAX_BATCH_ENTRIES):
                 pending = self._queue.popleft()
-                taken.append(pending)
-                count += len(pending.entries)
+                if pending.future.set_running_or_notify_cancel():  # False: the request went away unanswered
+                    taken.append(pending)
+                    count += len(pending.entries)
             return taken
 
     def _write_loop(self) -> None:
         while (batch := self._take()) is not None:
-            self._flush(batch)
+            if batch:
+                self._flush(batch)
 
     def _flush(self, batch: list[_Pending]) -> None:
         """Append the whole batch in one transaction, then answer every request in it."""

@@ -8,6 +8,8 @@ running app, so the writer's transaction fails exactly as it would on a lost tab
 from __future__ import annotations
 
 import asyncio
+import threading
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +19,8 @@ import pytest
 import sqlalchemy as sa
 
 from sohoa.settings import Settings
+from storage import Storage
+from storage.audit import NewEntry
 from storage.schema import audit_entries
 from tests.fixtures_api import PORTAL_PROCEDURES, ApiHarness, harness, store_signed_pdf
 from tests.fixtures_signing import DevPkiFixture
@@ -88,3 +92,29 @@ def test_failed_flush_answers_503_to_every_waiter_and_loses_nothing(api_catalog:
     assert _find_purposes(api_catalog) == Counter(before + after)  # none of the refused reads, none twice
     result = api_catalog.app.state.services.store().audit.verify()
     assert result.ok and result.entries == len(before) + len(after), result.describe()
+
+
+def test_a_request_gone_before_its_flush_is_dropped_and_the_writer_lives_on(storage: Storage) -> None:
+    """The writer is held at its first flush (a gate in front of the real audit log, a test device):
+    a request cancelled while queued is not written, the others are, and later writes still work."""
+    from api.auditing import AuditWriter
+
+    gate = threading.Event()
+    writer = AuditWriter(lambda: gate.wait() and storage.audit)  # type: ignore[return-value]
+    try:
+        first = writer.submit([NewEntry("p", "portal", "find", "d1", "một")])
+        deadline = time.monotonic() + 60
+        while not first.running() and time.monotonic() < deadline:  # wait until the writer holds it
+            time.sleep(0.01)
+        gone = writer.submit([NewEntry("p", "portal", "find", "d2", "hai")])
+        assert gone.cancel()
+        kept = writer.submit([NewEntry("p", "portal", "find", "d3", "ba")])
+        gate.set()
+        assert [e.seq for e in first.result()] == [1] and [e.seq for e in kept.result()] == [2]
+        assert [e.purpose for e in writer.write([NewEntry("p", "portal", "find", "d4", "bốn")])] == ["bốn"]
+    finally:
+        gate.set()
+        writer.close()
+    with storage.audit.engine.connect() as conn:
+        assert list(conn.execute(sa.select(audit_entries.c.purpose).order_by(audit_entries.c.seq)).scalars()) == ["một", "ba", "bốn"]
+    assert storage.audit.verify().ok
