@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, FastAPI, Form, Request, UploadFile
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from sohoa.errors import AuthenticationError, PermissionDeniedError, SohoaError
 from sohoa.model import DocType
@@ -162,9 +163,11 @@ async def approve(request: Request, document_id: str) -> RedirectResponse:
     user = staff(request)
     form = await request.form()
     svc = services(request)
-    current = {f.name: f.value for f in review.draft(svc, document_id).fields}
+    draft = await run_in_threadpool(review.draft, svc, document_id)
+    current = {f.name: f.value for f in draft.fields}
     submitted = {k.removeprefix("f_"): str(v).strip() for k, v in form.items() if k.startswith("f_")}
-    review.approve(svc, user, document_id, changed_values(current, submitted))
+    # Signing blocks (and pyHanko runs its own event loop), so it never runs on the server's loop.
+    await run_in_threadpool(review.approve, svc, user, document_id, changed_values(current, submitted))
     return _back_to("/ui/queue", "approved")
 
 
