@@ -75,13 +75,14 @@ def best_angle(ys: np.ndarray, xs: np.ndarray, angles: np.ndarray) -> tuple[floa
 
 
 def _points(ink: np.ndarray, limit: int) -> tuple[np.ndarray, np.ndarray]:
-    """At most ``limit`` ink pixels (rows, columns) in random order.
+    """At most ``limit`` ink pixels (rows, columns) in random order (drawn with replacement beyond ``limit``).
 
     Random, not strided: a regular stride would alias with the rows. Shuffled even when all are
     kept, so that any half of them (the coarse search) covers the whole page, not its top half.
     """
     ys, xs = np.nonzero(ink)
-    pick = np.random.default_rng(0).permutation(len(ys))[:limit]
+    rng = np.random.default_rng(0)
+    pick = rng.integers(0, len(ys), limit) if len(ys) > limit else rng.permutation(len(ys))
     return ys[pick].astype(np.float64), xs[pick].astype(np.float64)
 
 
@@ -152,8 +153,9 @@ def orientation_and_skew(image: np.ndarray, dpi: int, judge: Judge | None = None
 
     Lines are first made horizontal (0° or 90°, by projection sharpness); whether they are
     then upside down is decided by ``upright_score`` when its cue is clear: at least
-    ``SURE_UPRIGHT`` to keep the page, at most ``-SURE_UPSIDE_DOWN`` to turn it over (a
-    stricter bar, as the costs are unequal), over at least ``MIN_CUE_LINES`` line stretches.
+    ``SURE_UPRIGHT`` over ``MIN_CUE_LINES`` line stretches (or ``SURE_UPSIDE_DOWN`` over fewer)
+    keeps the page; turning it over takes the stricter bar: at most ``-SURE_UPSIDE_DOWN`` over
+    at least ``MIN_CUE_LINES`` stretches, as the costs are unequal.
     When it is not, ``judge`` (a second opinion, e.g. OCR confidence of a strip of the lines
     both ways up) decides; with no judge, or a judge with no opinion, the page is not turned
     over: turning an upright page over ruins it, leaving an upside-down one merely costs a review.
@@ -170,7 +172,8 @@ def orientation_and_skew(image: np.ndarray, dpi: int, judge: Judge | None = None
     level = _rotate_ink(ink, skew)
     score, lines = upright_score(level)
     flip = score <= -SURE_UPSIDE_DOWN and lines >= MIN_CUE_LINES
-    if not flip and (score < SURE_UPRIGHT or lines < MIN_CUE_LINES):
+    keep = score >= SURE_UPSIDE_DOWN or (score >= SURE_UPRIGHT and lines >= MIN_CUE_LINES)
+    if not (flip or keep):
         opinion = judge(text_strip(image, rotation, skew, level, factor)) if judge is not None else None
         flip = opinion is not None and opinion < 0
     if flip:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from extractors.fields.schema import DocSchema
+from extractors.fields.schema import DocSchema, Kind
 from sohoa.model import Decision, Field
 
 TYPE_CERTAIN = 0.9
@@ -31,6 +31,17 @@ def reasons(schema: DocSchema, fields: Mapping[str, Field], problems: Mapping[st
         elif not field.verified and field.confidence < min_confidence:
             out.append(f"{spec.name}: độ tin cậy thấp / low confidence ({field.confidence:.2f})")
     return out
+
+
+def low_resolution_reasons(schema: DocSchema, fields: Mapping[str, Field]) -> list[str]:
+    """On a scan below ``preprocess.UPSAMPLE_BELOW_DPI`` (enlarged before OCR), Tesseract confuses
+    Vietnamese tone marks (``chuyến đối`` for ``chuyển đổi``) while reporting 0.95: its confidence
+    no longer vouches for free text, so text no other source confirms goes to a human. (Decree 30
+    itself asks at least 200 dpi of an electronic copy.)"""
+    return [f"{spec.name}: ảnh quét độ phân giải thấp, dấu thanh không chắc chắn / "
+            f"low-resolution scan, tone marks unreliable"
+            for spec in schema.fields
+            if spec.kind is Kind.TEXT and fields[spec.name].value is not None and not fields[spec.name].verified]
 
 
 def decide(found_reasons: list[str]) -> Decision:
