@@ -128,8 +128,9 @@ def _row(item: mf.Manifest) -> CatalogRow:
 
 
 def _unapplied_revocations(listing: Listing, catalog: Catalog) -> list[str]:
-    """Manifest keys of documents revoked in the store but not (yet) in the catalog."""
-    revoked = catalog.ids(DocumentStatus.REVOKED)
+    """Manifest keys of documents revoked in the store but not (yet) in the catalog. A draft
+    rejected in review carries a revocation record too; its ``rejected`` status already reflects it."""
+    revoked = catalog.ids(DocumentStatus.REVOKED) | catalog.ids(DocumentStatus.REJECTED)
     return [sibling(key, MANIFEST_NAME) for key in sorted(listing.revocations) if key.split("/")[-2] not in revoked]
 
 

@@ -167,3 +167,18 @@ def test_review_retypes_then_rejects_a_draft_only(storage: Storage, make_documen
     assert (rejected.status, rejected.revoked_reason) == (DocumentStatus.REJECTED, "rejected in review: ảnh mờ")
     storage.catalog.retype_draft(draft.id, DocType.OTHER)  # no longer a draft: unchanged
     assert storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
+
+
+def test_rejected_draft_stays_rejected_through_reconcile_and_out_of_the_queue_after_reindex(
+    storage: Storage, make_document: MakeDocument
+) -> None:
+    """The review's reject: a locked revocation record beside the draft's manifest, then status ``rejected``."""
+    prepared = make_document("rejected-draft")
+    draft = storage.store_draft(prepared.signed.pdf_path, prepared.extraction, prepared.meta, prepared.original_sha256)
+    storage.revoke(draft.id, "rejected in review: ảnh mờ")
+    storage.catalog.mark_rejected(draft.id, "rejected in review: ảnh mờ")
+    assert storage.reconcile() == 0  # the revocation record is already reflected by the rejection
+    assert storage.get(draft.id).status is DocumentStatus.REJECTED
+    assert storage.reindex() == 1  # the store alone: the draft's revocation record takes it out of the queue
+    rebuilt = storage.get(draft.id)
+    assert (rebuilt.status, rebuilt.revoked_reason) == (DocumentStatus.REVOKED, "rejected in review: ảnh mờ")
