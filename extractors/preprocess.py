@@ -67,8 +67,8 @@ def clean(image: np.ndarray, dpi: int, steps: Steps = Steps(), judge: Judge | No
     _timed(page, "contrast", steps.contrast, normalise_background)
     if steps.upsample and page.dpi < UPSAMPLE_BELOW_DPI:
         start = time.perf_counter()
+        page.steps.append(f"upsample{page.dpi}")  # the source resolution stays known (``fields`` needs it)
         page.image, page.dpi = upsample(page.image, page.dpi), TARGET_DPI
-        page.steps.append("upsample")
         page.seconds["upsample"] = time.perf_counter() - start
     return page
 

@@ -226,7 +226,7 @@ def test_150_dpi_scan_is_upsampled(vn_block: np.ndarray, scans_dir: Path, ocr_se
     low = cv2.resize(vn_block, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
     scan = save_image(low, scans_dir / "low.png", dpi=150)
     page = recognise_file(scan, ocr_settings, tmp_path).pages[0]
-    assert "upsample" in page.page.steps and page.page.dpi == 300
+    assert "upsample150" in page.page.steps and page.page.dpi == 300
     assert cer(expected_text(), page.text) <= MAX_CER, page.text
 
 

@@ -33,11 +33,19 @@ def reasons(schema: DocSchema, fields: Mapping[str, Field], problems: Mapping[st
     return out
 
 
+LEGIBLE_DPI = 200  # Decree 30's minimum for an electronic copy; below it tone marks are guesswork
+
+
+def source_dpi(steps: tuple[str, ...]) -> int:
+    """The scan's own resolution when preprocessing enlarged it (step ``upsample150``), else a large number."""
+    enlarged = [int(s.removeprefix("upsample")) for s in steps if s.startswith("upsample") and s[8:].isdigit()]
+    return min(enlarged, default=10**6)
+
+
 def low_resolution_reasons(schema: DocSchema, fields: Mapping[str, Field]) -> list[str]:
-    """On a scan below ``preprocess.UPSAMPLE_BELOW_DPI`` (enlarged before OCR), Tesseract confuses
-    Vietnamese tone marks (``chuyến đối`` for ``chuyển đổi``) while reporting 0.95: its confidence
-    no longer vouches for free text, so text no other source confirms goes to a human. (Decree 30
-    itself asks at least 200 dpi of an electronic copy.)"""
+    """On a scan below ``LEGIBLE_DPI``, Tesseract confuses Vietnamese tone marks (``chuyến đối``
+    for ``chuyển đổi``) while reporting 0.95: its confidence no longer vouches for free text, so
+    text no other source confirms goes to a human."""
     return [f"{spec.name}: ảnh quét độ phân giải thấp, dấu thanh không chắc chắn / "
             f"low-resolution scan, tone marks unreliable"
             for spec in schema.fields
