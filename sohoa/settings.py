@@ -15,6 +15,7 @@ from functools import cached_property
 from pathlib import Path
 
 from pydantic import Field, SecretStr
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from sohoa.errors import ConfigurationError
@@ -118,3 +119,28 @@ def load_settings(**overrides: object) -> Settings:
             f"unknown settings: {', '.join(unknown)}",
         )
     return Settings(**overrides)  # type: ignore[arg-type]
+
+
+def settings_table() -> str:
+    """The README's settings table, rendered from the fields above so the two cannot drift apart.
+
+    Defaults are shown as a reader would type them; secrets and host-dependent
+    values (paths under the project, the core count) are described, not printed.
+    """
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        lines.append(f"| `SOHOA_{name.upper()}` | `{_shown_default(field)}` | {field.description} |")
+    return "\n".join(lines)
+
+
+def _shown_default(field: FieldInfo) -> str:
+    if field.default_factory is not None:
+        return "(number of cores)"
+    value = field.default
+    if isinstance(value, SecretStr):
+        return "(development value)" if value.get_secret_value() else "(empty)"
+    if value is None or value == ():
+        return "(empty)"
+    if isinstance(value, Path):
+        return str(value.relative_to(PROJECT_ROOT))
+    return str(value.value if isinstance(value, StrEnum) else value)

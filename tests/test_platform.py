@@ -11,7 +11,7 @@ import sqlalchemy
 
 from sohoa.errors import ConfigurationError, EncryptedPdfError, ExitCode, NotFoundError, SohoaError
 from sohoa.logs import mask
-from sohoa.settings import PROJECT_ROOT, load_settings
+from sohoa.settings import PROJECT_ROOT, load_settings, settings_table
 from storage.local_minio import MinioServer, minio_version
 from storage.local_postgres import PostgresServer
 
@@ -67,3 +67,9 @@ def test_logs_mask_id_numbers() -> None:
     assert mask("owner 079301234567 ok") == "owner *********567 ok"
     assert "0312687878" not in mask("tax 0312687878-001")
     assert mask("page 12 of 300") == "page 12 of 300"
+
+
+def test_readme_settings_table_matches_the_settings() -> None:
+    """README documents every setting as the code defines it (regenerate with ``sohoa.settings.settings_table``)."""
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert settings_table() in readme
