@@ -270,3 +270,11 @@ def test_free_text_read_from_an_enlarged_low_resolution_scan_goes_to_review() ->
         found = extract_as(result, settings, DocType.BUSINESS_REGISTRATION)
         assert any(w.startswith("enterprise_name: ảnh quét độ phân giải thấp") for w in found.warnings) is flagged
         assert not any(w.startswith("enterprise_code: ảnh quét") for w in found.warnings)  # verified by its check digit
+
+
+def test_a_bilingual_label_above_its_value_is_not_read_as_the_value() -> None:
+    rows = [[(100, "CĂN CƯỚC CÔNG DÂN")], [(100, "Họ, chữ đệm và tên khai sinh / Full name")], [(100, "VÕ CÔNG HẢI")],
+            [(100, "Quê quán / Place of origin")], [(100, "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội")]]
+    values = extract_as(page_of(rows), load_settings(), DocType.CCCD_FRONT).values()
+    assert values["full_name"] == "VÕ CÔNG HẢI"
+    assert values["place_of_origin"] == "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội"

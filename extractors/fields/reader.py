@@ -8,6 +8,7 @@ with a problem recorded; nothing is guessed.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from extractors.fields import anchors, normalise
 from extractors.fields.anchors import Hit, Span, TextLine
+from extractors.fields.normalise import fold
 from extractors.fields.qr import CccdQr, read_cccd_qr
 from extractors.fields.schema import DocSchema, FieldSpec, Kind
 from extractors.fields.validators import plausible_date, valid_cccd, valid_tax_code
@@ -22,6 +24,7 @@ from sohoa.model import Field, OcrResult, Source
 from sohoa.settings import Settings
 
 Value = str | int | None
+_GLOSS = re.compile(r"\s*/\s*")
 CHECKED_MIN_CONFIDENCE = 0.6  # a check-digit-valid reading is trusted from this OCR confidence up
 
 
@@ -102,10 +105,23 @@ def read_labelled(doc: Document, schema: DocSchema) -> Findings:
         hit = hits.get(spec.name)
         if hit is None:
             continue
-        span = read_span(doc.lines, hit, every, spec.max_lines)
+        span = read_span(doc.lines, with_gloss(doc.lines, hit, spec.labels), every, spec.max_lines)
         if span is not None:
             found.fields[spec.name] = to_field(spec, span, found)
     return found
+
+
+def with_gloss(lines: list[TextLine], hit: Hit, labels: tuple[str, ...]) -> Hit:
+    """The label with its gloss: ``Họ, chữ đệm và tên khai sinh / Full name`` is one label, so the
+    English half is never read as the value (labels printed above their values have no colon)."""
+    line = lines[hit.line]
+    slash = _GLOSS.match(line.folded, hit.end)
+    if slash is None:
+        return hit
+    for label in labels:
+        if line.folded.startswith(fold(label), slash.end()):
+            return Hit(hit.line, hit.start, slash.end() + len(fold(label)), hit.score)
+    return hit
 
 
 def to_field(spec: FieldSpec, span: Span, found: Findings) -> Field:
