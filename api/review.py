@@ -79,20 +79,7 @@ def field_out(name: str, raw: dict[str, Any], threshold: float) -> FieldOut:
 
 def queue(svc: Services, limit: int, offset: int) -> list[StoredDocument]:
     """Drafts waiting for review, in id order (the catalog keeps no creation time)."""
-    import sqlalchemy as sa
-    from storage.schema import documents
-
-    catalog = svc.store().catalog
-    query = (
-        sa.select(documents.c.id)
-        .where(documents.c.status == DocumentStatus.DRAFT.value)
-        .order_by(documents.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    with catalog.engine.connect() as conn:
-        ids = list(conn.execute(query).scalars())
-    return [catalog.get(i) for i in ids]
+    return svc.store().catalog.in_status(DocumentStatus.DRAFT, limit, offset)  # type: ignore[no-any-return]
 
 
 def _draft_document(svc: Services, document_id: str) -> StoredDocument:

@@ -310,6 +310,11 @@ class Catalog:
             raise NotFoundError("Không tìm thấy tài liệu", "Document not found", detail=document_id)
         return found[0]
 
+    def in_status(self, status: DocumentStatus, limit: int = 50, offset: int = 0) -> list[StoredDocument]:
+        """Documents in ``status`` in id order, one query (the review queue lists drafts)."""
+        return self._rows(sa.select(documents).where(documents.c.status == status.value)
+                          .order_by(documents.c.id).limit(limit).offset(offset))
+
     def by_original(self, original_sha256: str) -> StoredDocument | None:
         found = self._rows(sa.select(documents).where(documents.c.original_sha256 == original_sha256))
         return found[0] if found else None

@@ -162,9 +162,11 @@ def test_review_retypes_then_rejects_a_draft_only(storage: Storage, make_documen
     draft = storage.store_draft(prepared.signed.pdf_path, prepared.extraction, prepared.meta, prepared.original_sha256)
     storage.catalog.retype_draft(draft.id, DocType.ADMINISTRATIVE_DOCUMENT)
     assert storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
+    assert [d.id for d in storage.catalog.in_status(DocumentStatus.DRAFT)] == [draft.id]
     storage.catalog.mark_rejected(draft.id, "rejected in review: ảnh mờ")
     rejected = storage.get(draft.id)
     assert (rejected.status, rejected.revoked_reason) == (DocumentStatus.REJECTED, "rejected in review: ảnh mờ")
+    assert storage.catalog.in_status(DocumentStatus.DRAFT) == []
     storage.catalog.retype_draft(draft.id, DocType.OTHER)  # no longer a draft: unchanged
     assert storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
 
