@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from extractors.fields import extract, extract_as, lines_of
 from extractors.fields.anchors import find_label
 from extractors.fields.classify import classify
+from extractors.fields.crosscheck import ocr_slip
 from extractors.fields.normalise import fold, parse_date, parse_money, parse_sex, parse_tax_code
 from extractors.fields.qr import parse_cccd_qr, read_cccd_qr
 from sohoa.model import Decision, DocType, OcrPage, OcrResult, Page, PageOrigin, Source, Word
@@ -277,4 +278,73 @@ def test_a_bilingual_label_above_its_value_is_not_read_as_the_value() -> None:
             [(100, "Quê quán / Place of origin")], [(100, "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội")]]
     values = extract_as(page_of(rows), load_settings(), DocType.CCCD_FRONT).values()
     assert values["full_name"] == "VÕ CÔNG HẢI"
+    assert values["place_of_origin"] == "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội"
+
+
+@pytest.mark.parametrize(("ocr", "qr", "slip"), [
+    ("Số 23 Võ Văn Tân, Xã Nghỉ Thạch", "Số 23 Võ Văn Tần, Xã Nghi Thạch", True),  # tone marks only
+    ("Số 193 Phan Đình Phùng, Xã Vĩnh Quỳnh, Huyện Thanh", "Số 193 Phan Đình Phùng, Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội",
+     True),  # the wrapped last line went unread
+    ("Số 14 Trần Hưng Đạo, Huyện Nghi Lộc", "Số 14 Trần Hưng Đạo, Huyện Nghi Xuân", False),  # another district
+    ("Số 193 Phan Đình Phùng, Xã Vĩnh Quỳnh, Huyện Than", "Số 193 Phan Đình Phùng, Xã Vĩnh Quỳnh, Huyện Thanh Trì",
+     False),  # cut inside a word
+    ("Số 193", "Số 193 Phan Đình Phùng, Xã Vĩnh Quỳnh", False),  # too little read to speak for the rest
+    ("079301234568", "079301234567", False),
+])
+def test_an_ocr_slip_is_told_from_a_contradiction(ocr: str, qr: str, slip: bool) -> None:
+    assert ocr_slip(ocr, qr) is slip
+
+
+def qr_card(tmp_path: Path, rows: list[list[tuple[int, str]]], residence: str = "Xã Nghi Thạch, Huyện Nghi Lộc, Nghệ An",
+            issue: str = "01022022") -> OcrResult:
+    """A CCCD front page (Trần Thị Mai, born 15/08/2001) whose QR carries ``residence`` and ``issue``."""
+    image = tmp_path / "qr.png"
+    qrcode.make(f"079301234567||Trần Thị Mai|15082001|Nữ|{residence}|{issue}".encode()).save(image)
+    head = [[(100, "CĂN CƯỚC CÔNG DÂN")], [(100, "Số / No.: 079301234567")], [(100, "Họ và tên / Full name: TRẦN THỊ MAI")],
+            [(100, "Ngày sinh / Date of birth: 15/08/2001")], [(100, "Giới tính / Sex: Nữ")]]
+    return page_of([*head, *rows], image)
+
+
+def test_a_residence_differing_from_the_qr_by_tone_marks_only_is_verified(tmp_path: Path) -> None:
+    slip = extract_as(qr_card(tmp_path, [[(100, "Nơi thường trú: Xã Nghỉ Thạch, Huyện Nghỉ Lộc, Nghệ An")]]),
+                      load_settings(), DocType.CCCD_FRONT)
+    residence = slip.fields["place_of_residence"]
+    assert residence.value == "Xã Nghi Thạch, Huyện Nghi Lộc, Nghệ An" and residence.verified
+    assert residence.alternatives == ((Source.OCR, "Xã Nghỉ Thạch, Huyện Nghỉ Lộc, Nghệ An"),)
+    assert not any(w.startswith("place_of_residence") for w in slip.warnings)
+    other = extract_as(qr_card(tmp_path, [[(100, "Nơi thường trú: Xã Nghi Thạch, Huyện Nghi Xuân, Nghệ An")]]),
+                       load_settings(), DocType.CCCD_FRONT)
+    assert not other.fields["place_of_residence"].verified
+    assert any(w.startswith("place_of_residence: QR và OCR không khớp") for w in other.warnings)
+
+
+@pytest.mark.parametrize(("printed", "verified"), [("Việt Nam", True), ("Viet Nam", True), ("Viêt Nan", False),
+                                                   ("Lào", False)])
+def test_a_cccd_nationality_is_verified_only_when_it_spells_viet_nam(printed: str, verified: bool) -> None:
+    rows = [[(100, "CĂN CƯỚC CÔNG DÂN")], [(100, f"Quốc tịch / Nationality: {printed}")]]
+    field = extract_as(page_of(rows, confidence=0.5), load_settings(), DocType.CCCD_FRONT).fields["nationality"]
+    assert field.verified is verified and (field.value == "Việt Nam") is verified
+
+
+@pytest.mark.parametrize(("printed", "verified"), [("15/08/2026", True), ("15/08/2041", False), ("16/08/2026", False)])
+def test_the_expiry_is_verified_only_when_it_is_the_one_due_by_birth_and_issue_dates(
+        tmp_path: Path, printed: str, verified: bool) -> None:
+    """Issued 01/02/2022 at 20: due at 25. A 40th birthday is a valid expiry for someone, but not for this card."""
+    found = extract_as(qr_card(tmp_path, [[(100, f"Có giá trị đến: {printed}")]]), load_settings(), DocType.CCCD_FRONT)
+    assert found.fields["expiry_date"].verified is verified
+    assert any(w.startswith("expiry_date") for w in found.warnings) is not verified
+
+
+def test_no_expiry_is_verified_for_a_card_issued_from_58(tmp_path: Path) -> None:
+    rows = [[(100, "Có giá trị đến: Không thời hạn")]]
+    late = extract_as(qr_card(tmp_path, rows, issue="01022060"), load_settings(), DocType.CCCD_FRONT)
+    assert late.fields["expiry_date"].value is None and late.fields["expiry_date"].verified
+    early = extract_as(qr_card(tmp_path, rows), load_settings(), DocType.CCCD_FRONT)
+    assert any(w.startswith("expiry_date") for w in early.warnings)
+
+
+def test_a_value_below_its_label_is_read_past_a_rule_beside_the_label() -> None:
+    rows = [[(100, "CĂN CƯỚC CÔNG DÂN")], [(100, "Quê quán / Place of origin"), (1100, "——")],
+            [(100, "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội")]]
+    values = extract_as(page_of(rows), load_settings(), DocType.CCCD_FRONT).values()
     assert values["place_of_origin"] == "Xã Vĩnh Quỳnh, Huyện Thanh Trì, Hà Nội"

@@ -13,6 +13,7 @@ from extractors.fields.validators import (
     PROVINCES,
     cccd_birth_year,
     cccd_expiry_consistent,
+    cccd_expiry_due,
     cccd_sex_century,
     ordered_dates,
     plausible_date,
@@ -102,3 +103,15 @@ def test_cccd_expiry_falls_on_a_25th_40th_or_60th_birthday() -> None:
     assert cccd_expiry_consistent(birth, date(2041, 8, 15))
     assert not cccd_expiry_consistent(birth, date(2026, 8, 16))
     assert not cccd_expiry_consistent(birth, date(2031, 8, 15))
+
+
+@pytest.mark.parametrize(("birth", "issue", "due"), [
+    (date(2001, 8, 15), date(2022, 2, 1), date(2026, 8, 15)),  # renewal at 25
+    (date(2001, 8, 15), date(2024, 9, 1), date(2041, 8, 15)),  # within two years of 25: valid to 40
+    (date(1964, 5, 5), date(2022, 3, 1), date(2024, 5, 5)),  # 57: renewed at 60
+    (date(1964, 5, 5), date(2022, 6, 1), None),  # from 58: no expiry
+    (date(1950, 1, 2), date(2021, 7, 1), None),  # after 60: no expiry
+    (date(2000, 2, 29), date(2021, 1, 1), date(2025, 2, 28)),  # a 29 February birthday in a common year
+])
+def test_cccd_expiry_due_from_birth_and_issue(birth: date, issue: date, due: date | None) -> None:
+    assert cccd_expiry_due(birth, issue) == due

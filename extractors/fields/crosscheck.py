@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from extractors.fields.normalise import same_text
+from extractors.fields.normalise import fold, same_text
 from extractors.fields.reader import Findings, Value
-from extractors.fields.validators import cccd_expiry_consistent, ordered_dates, plausible_date, valid_cccd
+from extractors.fields.validators import (cccd_expiry_consistent, cccd_expiry_due, ordered_dates, plausible_date,
+                                          valid_cccd)
 from sohoa.model import BBox, Field, Source
 
 MACHINE_CONFIDENCE = 0.99
@@ -24,9 +25,25 @@ def agree(a: Value, b: Value) -> bool:
     return a == b
 
 
+def ocr_slip(ocr: Value, machine: Value) -> bool:
+    """True when an OCR text differs from the machine's only the way Tesseract fails, never by content:
+    tone marks or case alone (``Nghỉ`` for ``Nghi``), or a wrapped value whose last line(s) went
+    unread (the reading is the machine text cut at a word boundary, at least half of it)."""
+    if not (isinstance(ocr, str) and isinstance(machine, str)):
+        return False
+    a, b = fold(ocr).strip(), fold(machine).strip()
+    if a == b:
+        return True
+    return len(a) * 2 >= len(b) and b.startswith(a) and b[len(a)] in " ,"
+
+
 def confirm(found: Findings, name: str, machine: Value, source: Source, *, page: int, bbox: BBox | None = None,
-            trusted: bool = True) -> None:
-    """Merge a machine-read value into ``found``; ``trusted`` is False when its check digits failed."""
+            trusted: bool = True, slips: bool = False) -> None:
+    """Merge a machine-read value into ``found``; ``trusted`` is False when its check digits failed.
+
+    With ``slips`` (a source that carries the full diacritics, like the CCCD QR), an OCR reading
+    that is only an ``ocr_slip`` of a trusted machine value does not contradict it: the machine
+    value is kept, verified, with the OCR reading as an alternative for the record."""
     if machine is None:
         return
     ocr = found.fields.get(name)
@@ -39,9 +56,11 @@ def confirm(found: Findings, name: str, machine: Value, source: Source, *, page:
         found.fields[name] = replace(ocr, source=source, verified=trusted,
                                      confidence=max(ocr.confidence, MACHINE_CONFIDENCE if trusted else 0.0))
         return
-    found.fields[name] = Field(name, machine, MACHINE_CONFIDENCE if trusted else 0.5, source, verified=False,
+    slip = slips and trusted and ocr_slip(ocr.value, machine)
+    found.fields[name] = Field(name, machine, MACHINE_CONFIDENCE if trusted else 0.5, source, verified=slip,
                                page=ocr.page, bbox=ocr.bbox, alternatives=((ocr.source, ocr.value),))
-    found.flag(name, f"{source.value.upper()} và OCR không khớp", f"{source.value} and OCR disagree")
+    if not slip:
+        found.flag(name, f"{source.value.upper()} và OCR không khớp", f"{source.value} and OCR disagree")
 
 
 def check_person_dates(found: Findings, birth_name: str = "date_of_birth", *later: str) -> None:
@@ -65,19 +84,33 @@ def check_id_against_person(found: Findings) -> None:
                    "ID number inconsistent with sex, birth year or province code")
 
 
-def check_expiry(found: Findings) -> None:
+def check_expiry(found: Findings, issue: date | None = None) -> None:
     """A CCCD expires on a 25th/40th/60th birthday; anything else is suspicious.
 
-    An OCR'd expiry that lands exactly on such a birthday of a QR-verified birth date is
-    confirmed by it: a misread digit almost never produces another valid combination.
+    With the QR's issue date and a QR-verified birth date the expiry is fully determined
+    (``cccd_expiry_due``): a printed expiry, or a ``Không thời hạn`` read as a known null, that
+    equals it is verified; one that differs is flagged. Without an issue date, an OCR'd expiry
+    landing exactly on such a birthday of a verified birth date is confirmed by it: a misread
+    digit almost never produces another valid combination.
     """
     birth, expiry = found.date("date_of_birth"), found.date("expiry_date")
-    if birth is None or expiry is None:
+    if birth is None or "expiry_date" not in found.fields or "expiry_date" in found.problems:
         return
-    if not cccd_expiry_consistent(birth, expiry):
+    birth_verified = found.fields["date_of_birth"].verified
+    if issue is not None and birth_verified:
+        _against_due(found, expiry, cccd_expiry_due(birth, issue))
+    elif expiry is not None and not cccd_expiry_consistent(birth, expiry):
         found.flag("expiry_date", "ngày hết hạn không khớp ngày sinh", "expiry date inconsistent with birth date")
-    elif found.fields["date_of_birth"].verified:
+    elif expiry is not None and birth_verified:
         found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
+
+
+def _against_due(found: Findings, expiry: date | None, due: date | None) -> None:
+    if expiry == due:
+        found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
+    else:
+        found.flag("expiry_date", "ngày hết hạn khác hạn theo ngày sinh và ngày cấp",
+                   "expiry date differs from the one due by birth and issue dates")
 
 
 def iso(value: date | None) -> str | None:

@@ -175,7 +175,10 @@ def _labelled(index: int, all_hits: list[Hit]) -> bool:
 
 
 def _next_value_line(lines: list[TextLine], index: int, all_hits: list[Hit]) -> int | None:
-    """The next segment of the same row, or the first line of the next row that carries no label."""
+    """The next segment of the same row, or the first line of the next row that carries no label.
+
+    A segment without a letter or digit (a rule, a fragment of the QR code or photo read as
+    ``——``) is no value and is passed over."""
     label = lines[index]
     for j in range(index + 1, min(len(lines), index + 6)):
         other = lines[j]
@@ -183,6 +186,8 @@ def _next_value_line(lines: list[TextLine], index: int, all_hits: list[Hit]) -> 
             return None
         if _labelled(j, all_hits):
             return None
+        if not any(ch.isalnum() for ch in other.text):
+            continue
         if other.row == label.row or other.bbox[2] > label.bbox[0]:
             return j
     return None

@@ -95,3 +95,27 @@ def cccd_expiry_consistent(birth: date, expiry: date) -> bool:
     if (expiry.month, expiry.day) != (birth.month, birth.day) and not (birth.month == 2 and birth.day == 29):
         return False
     return expiry.year - birth.year in (25, 40, 60)
+
+
+RENEWAL_AGES = (25, 40, 60)
+RENEWAL_GRACE_YEARS = 2
+
+
+def _anniversary(day: date, year: int) -> date:
+    """``day`` in ``year``; a 29 February falls on the 28th in a common year."""
+    try:
+        return day.replace(year=year)
+    except ValueError:
+        return date(year, 2, 28)
+
+
+def cccd_expiry_due(birth: date, issue: date) -> date | None:
+    """The expiry a CCCD issued on ``issue`` must print: the first 25th/40th/60th birthday that is more
+    than two years away (a card issued within two years before a renewal age stays valid until the
+    next one, Law on Citizen Identification art. 21); None ("Không thời hạn") when none is, i.e. a
+    card issued from age 58 never expires."""
+    for age in RENEWAL_AGES:
+        due = _anniversary(birth, birth.year + age)
+        if issue < _anniversary(due, due.year - RENEWAL_GRACE_YEARS):
+            return due
+    return None

@@ -25,11 +25,17 @@ ETHNICITIES = (
 NATIONALITIES = ("Việt Nam",)
 
 
-def snap(found: Findings, name: str, entries: tuple[str, ...]) -> None:
-    """Replace a field's OCR text by the vocabulary entry it spells (ignoring diacritics and case), if exactly one."""
+def snap(found: Findings, name: str, entries: tuple[str, ...], *, only: bool = False) -> None:
+    """Replace a field's OCR text by the vocabulary entry it spells (ignoring diacritics and case), if exactly one.
+
+    ``only`` says the document can carry no other value than these entries (a CCCD is issued to
+    Vietnamese citizens alone, so its nationality is ``Việt Nam``): a reading that spells an entry
+    then verifies the field, while any other reading is left as read, unverified.
+    """
     field = found.fields.get(name)
     if field is None or not isinstance(field.value, str):
         return
     matches = [e for e in entries if fold(e) == fold(field.value)]
     if len(matches) == 1:
-        found.fields[name] = replace(field, value=matches[0], confidence=max(field.confidence, VOCAB_CONFIDENCE))
+        found.fields[name] = replace(field, value=matches[0], confidence=max(field.confidence, VOCAB_CONFIDENCE),
+                                     verified=field.verified or only)

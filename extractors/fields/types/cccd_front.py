@@ -62,7 +62,7 @@ def apply_qr(doc: Document, found: Findings) -> bool:
     for name, value in (("id_number", code.id_number), ("full_name", code.full_name.upper()),
                         ("date_of_birth", crosscheck.iso(code.date_of_birth)), ("sex", code.sex),
                         ("place_of_residence", code.place_of_residence)):
-        crosscheck.confirm(found, name, value, Source.QR, page=page, bbox=code.bbox)
+        crosscheck.confirm(found, name, value, Source.QR, page=page, bbox=code.bbox, slips=True)
     return True
 
 
@@ -74,12 +74,12 @@ class CccdFrontExtractor:
         found = read_labelled(doc, self.schema)
         id_fallback(doc, found)
         no_expiry(doc, found)
-        vocab.snap(found, "nationality", vocab.NATIONALITIES)
+        vocab.snap(found, "nationality", vocab.NATIONALITIES, only=True)  # citizens only
         if not apply_qr(doc, found):
             found.flag("id_number", "không đọc được mã QR", "QR code not read")
         crosscheck.check_id_against_person(found)
         crosscheck.check_person_dates(found, "date_of_birth", "expiry_date")
-        crosscheck.check_expiry(found)
+        crosscheck.check_expiry(found, doc.cccd_qr[0].issue_date if doc.cccd_qr else None)
         return found
 
 
