@@ -1,7 +1,9 @@
 """The result document: PDF/A-3b + the extraction JSON as an associated file + XMP.
 
 ``build_result_pdf`` converts the OCR stage's searchable PDF to PDF/A-3b with
-OCRmyPDF (Ghostscript underneath; no OCR is redone), then with pikepdf:
+Ghostscript's ``pdfwrite`` directly (the arguments OCRmyPDF ``--output-type
+pdfa-3`` passes it, without OCRmyPDF's own start-up: ~0.5 s of a ~0.8 s call
+per document; no OCR is redone), then with pikepdf:
 
 * embeds ``Extraction.canonical_json()`` as ``extraction.json``, an associated
   file of the document (``/AF`` on the catalog, ``/AFRelationship /Data``) —
@@ -18,10 +20,12 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import pikepdf
+from PIL import ImageCms
 
 from sohoa.errors import CorruptFileError, FileNotFound, InputFileError
 from sohoa.model import DocumentMeta, Extraction
@@ -29,7 +33,7 @@ from sohoa.tools import require, run
 
 ATTACHMENT_NAME = "extraction.json"
 NS = "https://sohoa.example.vn/ns/result/1.0/"
-OCRMYPDF_TIMEOUT = 300.0
+GHOSTSCRIPT_TIMEOUT = 300.0
 
 _PROPERTIES = (  # (XMP property name, description) — order is the schema's
     ("docType", "Loại giấy tờ / document type"),
@@ -58,12 +62,37 @@ def build_result_pdf(searchable_pdf: Path, extraction: Extraction, meta: Documen
 
 
 def to_pdfa3(src: Path, dst: Path) -> None:
-    """PDF/A-3b conversion by OCRmyPDF without OCR (pages keep their text layer)."""
-    run(
-        [require("ocrmypdf"), "--skip-text", "--tesseract-timeout", "0", "--output-type", "pdfa-3",
-         "--optimize", "0", "--quiet", src, dst],
-        timeout=OCRMYPDF_TIMEOUT,
-    )  # fmt: skip
+    """PDF/A-3b conversion by Ghostscript (pages keep their images and text layer)."""
+    definition = dst.with_name(f".{dst.name}.ps")
+    definition.write_bytes(_pdfa_definition())
+    try:
+        run(
+            [require("gs"), "-q", "-dBATCH", "-dNOPAUSE", "-dSAFER", "-dCompatibilityLevel=1.6",
+             "-sDEVICE=pdfwrite", "-dAutoRotatePages=/None", "-sColorConversionStrategy=LeaveColorUnchanged",
+             "-dAutoFilterColorImages=true", "-dAutoFilterGrayImages=true", "-dJPEGQ=95",
+             "-dPDFA=3", "-dPDFACompatibilityPolicy=1", "-o", dst, src, definition],
+            timeout=GHOSTSCRIPT_TIMEOUT,
+        )  # fmt: skip
+    finally:
+        definition.unlink(missing_ok=True)
+
+
+@cache
+def _pdfa_definition() -> bytes:
+    """PostScript run after the document: the sRGB output intent PDF/A requires (ICC profile from
+    littlecms, inline so ``-dSAFER`` needs no file permission) and the creator Ghostscript writes to XMP."""
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    return b"".join((
+        b"%!\n/ICCProfile <", icc.hex().encode(), b"> def\n",
+        b"[/_objdef {icc_PDFA} /type /stream /OBJ pdfmark\n",
+        b"[{icc_PDFA} << /N 3 >> /PUT pdfmark\n",
+        b"[{icc_PDFA} ICCProfile /PUT pdfmark\n",
+        b"[/_objdef {OutputIntent_PDFA} /type /dict /OBJ pdfmark\n",
+        b"[{OutputIntent_PDFA} << /Type /OutputIntent /S /GTS_PDFA1 /DestOutputProfile {icc_PDFA}",
+        b" /OutputConditionIdentifier (sRGB) >> /PUT pdfmark\n",
+        b"[{Catalog} << /OutputIntents [ {OutputIntent_PDFA} ] >> /PUT pdfmark\n",
+        b"[ /Creator (sohoa) /DOCINFO pdfmark\n",
+    ))  # fmt: skip
 
 
 def _attach(pdf: pikepdf.Pdf, payload: bytes) -> None:
