@@ -40,4 +40,8 @@ def run_demo(settings: Settings) -> BatchSummary:
     with open_storage(settings) as store:
         documents = store.find_for_cli(owner_id=SAMPLE_OWNER, doc_type=None)
     render_find(documents, as_json=True)
+    console.print(
+        "\nMinIO và PKI cục bộ vẫn chạy cho `sohoa serve` / `sohoa find`; dừng: `sohoa services stop`"
+        "\n(the local MinIO and PKI keep running for `sohoa serve` / `sohoa find`; stop them with `sohoa services stop`)"
+    )
     return summary
