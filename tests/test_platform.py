@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import subprocess
 import sys
 import urllib.request
@@ -12,7 +14,7 @@ import sqlalchemy
 from sohoa.errors import ConfigurationError, EncryptedPdfError, ExitCode, NotFoundError, SohoaError
 from sohoa.logs import mask
 from sohoa.settings import PROJECT_ROOT, load_settings, settings_table
-from storage.local_minio import MinioServer, minio_version
+from storage.local_minio import MinioServer, free_port, minio_version
 from storage.local_postgres import PostgresServer
 
 SOHOA = [sys.executable, "-m", "sohoa.cli"]
@@ -73,3 +75,24 @@ def test_readme_settings_table_matches_the_settings() -> None:
     """README documents every setting as the code defines it (regenerate with ``sohoa.settings.settings_table``)."""
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     assert settings_table() in readme
+
+
+def test_demo_stores_the_samples_and_answers_a_portal_query(tmp_path) -> None:
+    """The README's first command's main job, from an empty ``var/``: embedded MinIO, PKI, SQLite, Prefect.
+
+    Run as a user runs it (a child process, only ``SOHOA_*`` to move it off the
+    default ports), then the local services it leaves running are stopped.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env |= {"SOHOA_VAR_DIR": str(tmp_path / "var"), "SOHOA_LOCAL_MINIO_PORT": str(free_port()),
+            "SOHOA_DEV_PKI_PORT": str(free_port())}  # fmt: skip
+    try:
+        done = subprocess.run([*SOHOA, "demo"], capture_output=True, text=True, env=env, timeout=900, check=False)
+        assert done.returncode == 0, done.stderr[-3000:]
+        answer = json.loads(done.stdout)
+        cards = [d for d in answer["documents"] if d["doc_type"] == "cccd_front"]
+        assert cards and cards[0]["owner_id"] == "001099012345" and cards[0]["sha256"]
+        assert "Đã lưu / stored" in done.stderr and "Chờ duyệt / needs review" in done.stderr
+        assert (tmp_path / "var" / "catalog.sqlite3").is_file() and (tmp_path / "var" / "minio").is_dir()
+    finally:
+        subprocess.run([*SOHOA, "services", "stop"], capture_output=True, env=env, timeout=120, check=False)
