@@ -326,13 +326,14 @@ def test_a_cccd_nationality_is_verified_only_when_it_spells_viet_nam(printed: st
     assert field.verified is verified and (field.value == "Việt Nam") is verified
 
 
-@pytest.mark.parametrize(("printed", "verified"), [("15/08/2026", True), ("15/08/2041", False), ("16/08/2026", False)])
+@pytest.mark.parametrize(("printed", "verified", "flagged"), [("15/08/2026", True, False), ("15/08/2041", False, False),
+                                                               ("16/08/2026", False, True)])
 def test_the_expiry_is_verified_only_when_it_is_the_one_due_by_birth_and_issue_dates(
-        tmp_path: Path, printed: str, verified: bool) -> None:
-    """Issued 01/02/2022 at 20: due at 25. A 40th birthday is a valid expiry for someone, but not for this card."""
+        tmp_path: Path, printed: str, verified: bool, flagged: bool) -> None:
+    """Issued 01/02/2022 at 20: due at 25. A 40th birthday is a valid expiry for someone, not evidence for this card."""
     found = extract_as(qr_card(tmp_path, [[(100, f"Có giá trị đến: {printed}")]]), load_settings(), DocType.CCCD_FRONT)
     assert found.fields["expiry_date"].verified is verified
-    assert any(w.startswith("expiry_date") for w in found.warnings) is not verified
+    assert any(w.startswith("expiry_date") for w in found.warnings) is flagged
 
 
 def test_no_expiry_is_verified_for_a_card_issued_from_58(tmp_path: Path) -> None:
@@ -340,7 +341,7 @@ def test_no_expiry_is_verified_for_a_card_issued_from_58(tmp_path: Path) -> None
     late = extract_as(qr_card(tmp_path, rows, issue="01022060"), load_settings(), DocType.CCCD_FRONT)
     assert late.fields["expiry_date"].value is None and late.fields["expiry_date"].verified
     early = extract_as(qr_card(tmp_path, rows), load_settings(), DocType.CCCD_FRONT)
-    assert any(w.startswith("expiry_date") for w in early.warnings)
+    assert not early.fields["expiry_date"].verified and any(w.startswith("expiry_date") for w in early.warnings)
 
 
 def test_a_value_below_its_label_is_read_past_a_rule_beside_the_label() -> None:

@@ -85,32 +85,30 @@ def check_id_against_person(found: Findings) -> None:
 
 
 def check_expiry(found: Findings, issue: date | None = None) -> None:
-    """A CCCD expires on a 25th/40th/60th birthday; anything else is suspicious.
+    """A CCCD expires on a 25th/40th/60th birthday; a date that is none of them is flagged.
 
-    With the QR's issue date and a QR-verified birth date the expiry is fully determined
+    With the QR's issue date and a QR-verified birth date the expiry due is known
     (``cccd_expiry_due``): a printed expiry, or a ``Không thời hạn`` read as a known null, that
-    equals it is verified; one that differs is flagged. Without an issue date, an OCR'd expiry
-    landing exactly on such a birthday of a verified birth date is confirmed by it: a misread
-    digit almost never produces another valid combination.
+    equals it is verified, and a known null where an expiry is due is flagged. Another renewal
+    birthday is left as read, unverified but not flagged: transitional rules and the grace period's
+    edges make a real card differ now and then (the bundled sample: issued at 22, valid to 40).
+    Without an issue date, an OCR'd expiry landing exactly on such a birthday of a verified birth
+    date is confirmed by it: a misread digit almost never produces another valid combination.
     """
     birth, expiry = found.date("date_of_birth"), found.date("expiry_date")
     if birth is None or "expiry_date" not in found.fields or "expiry_date" in found.problems:
         return
-    birth_verified = found.fields["date_of_birth"].verified
-    if issue is not None and birth_verified:
-        _against_due(found, expiry, cccd_expiry_due(birth, issue))
-    elif expiry is not None and not cccd_expiry_consistent(birth, expiry):
+    if expiry is not None and not cccd_expiry_consistent(birth, expiry):
         found.flag("expiry_date", "ngày hết hạn không khớp ngày sinh", "expiry date inconsistent with birth date")
-    elif expiry is not None and birth_verified:
+        return
+    if not found.fields["date_of_birth"].verified:
+        return
+    due = cccd_expiry_due(birth, issue) if issue is not None else expiry
+    if expiry is None and due is not None:
+        found.flag("expiry_date", "thẻ ghi không thời hạn nhưng phải có hạn theo ngày sinh và ngày cấp",
+                   "no expiry printed although one is due by birth and issue dates")
+    elif expiry == due and (expiry is not None or issue is not None):
         found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
-
-
-def _against_due(found: Findings, expiry: date | None, due: date | None) -> None:
-    if expiry == due:
-        found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
-    else:
-        found.flag("expiry_date", "ngày hết hạn khác hạn theo ngày sinh và ngày cấp",
-                   "expiry date differs from the one due by birth and issue dates")
 
 
 def iso(value: date | None) -> str | None:
