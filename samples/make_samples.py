@@ -68,7 +68,7 @@ def cccd_front() -> Image.Image:
         d.text((40, y), label, font=_font(26), fill=0)
         d.text((40 + int(d.textlength(label, font=_font(26))) + 14, y - 4), value, font=_font(size, bold), fill=0)
         y += 74
-    payload = f"{OWNER_ID}|123456789|{OWNER_NAME}|15031999|Nam|{RESIDENCE}|01072021"
+    payload = f"{OWNER_ID}|123456789|{OWNER_NAME}|15031999|Nam|{RESIDENCE}|01072023"
     code = qrcode.make(payload, box_size=4, border=2).get_image().convert("L")
     img.paste(code, (1348 - code.width - 30, 200))
     return img

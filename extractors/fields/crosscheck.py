@@ -89,10 +89,9 @@ def check_expiry(found: Findings, issue: date | None = None) -> None:
 
     With the QR's issue date and a QR-verified birth date the expiry due is known
     (``cccd_expiry_due``): a printed expiry, or a ``Không thời hạn`` read as a known null, that
-    equals it is verified, and a known null where an expiry is due is flagged. Another renewal
-    birthday is left as read, unverified but not flagged: transitional rules and the grace period's
-    edges make a real card differ now and then (the bundled sample: issued at 22, valid to 40).
-    Without an issue date, an OCR'd expiry landing exactly on such a birthday of a verified birth
+    equals it is verified; a known null where an expiry is due, or another renewal birthday, is
+    flagged (a misread year such as 2059 for 2039 can land on another renewal birthday, and
+    transitional cards that really differ are for a reviewer to confirm). Without an issue date, an OCR'd expiry landing exactly on such a birthday of a verified birth
     date is confirmed by it: a misread digit almost never produces another valid combination.
     """
     birth, expiry = found.date("date_of_birth"), found.date("expiry_date")
@@ -109,6 +108,9 @@ def check_expiry(found: Findings, issue: date | None = None) -> None:
                    "no expiry printed although one is due by birth and issue dates")
     elif expiry == due and (expiry is not None or issue is not None):
         found.fields["expiry_date"] = replace(found.fields["expiry_date"], verified=True)
+    elif issue is not None:
+        found.flag("expiry_date", "ngày hết hạn khác hạn tính theo ngày sinh và ngày cấp",
+                   "expiry date differs from the one due by birth and issue dates")
 
 
 def iso(value: date | None) -> str | None:
