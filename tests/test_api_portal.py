@@ -103,7 +103,9 @@ def test_verify_upload(api_signed: ApiHarness, signed_pdf: Path) -> None:
     ok = client.post("/v1/verify", files={"file": ("doc.pdf", signed_pdf.read_bytes(), "application/pdf")}, headers=auditor)
     assert ok.status_code == 200 and ok.json()["verdict"] == "valid", ok.json()
     tampered = bytearray(signed_pdf.read_bytes())
-    tampered[len(tampered) // 3] ^= 0x01
+    # A byte the signature covers (the signed XMP), not one in /Contents: a bit flipped in the CMS's
+    # unsigned certificate bag (a spare copy of the CA certificate) rightly leaves the document valid.
+    tampered[tampered.index(b"<sohoa:agency>") + len(b"<sohoa:agency>")] ^= 0x01
     bad = client.post("/v1/verify", files={"file": ("doc.pdf", bytes(tampered), "application/pdf")}, headers=auditor)
     assert bad.status_code == 200 and bad.json()["verdict"] != "valid"
     not_pdf = client.post("/v1/verify", files={"file": ("doc.pdf", b"hello", "application/pdf")}, headers=auditor)
