@@ -117,15 +117,14 @@ class ObjectStore:
                 self.client.set_bucket_encryption(bucket_name=bucket, config=SSEConfig(Rule.new_sse_s3_rule()))
 
     def _make_bucket(self, bucket: str, mode: LockMode, days: int) -> None:
-        """Create the bucket with object lock; another process creating it first is fine."""
+        """Create the bucket with object lock (its retention and encryption are set by the checks
+        after this); another process creating it first is fine."""
         try:
             self.client.make_bucket(bucket_name=bucket, object_lock=True)
         except S3Error as e:
             if e.code != "BucketAlreadyOwnedByYou":
                 raise
             return
-        self.client.set_object_lock_config(bucket_name=bucket, config=ObjectLockConfig(mode, days, DAYS))
-        self.client.set_bucket_encryption(bucket_name=bucket, config=SSEConfig(Rule.new_sse_s3_rule()))
         log.info("storage.bucket_created", bucket=bucket, mode=mode, days=days)
 
     def _lock_config(self, bucket: str) -> ObjectLockConfig:
