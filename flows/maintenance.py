@@ -41,8 +41,8 @@ from sohoa.model import DocumentStatus, Verdict
 from sohoa.settings import Settings
 
 from flows import resources
-from flows.timestamps import current_tsa, newest_timestamp
 from flows.ingest import DOCUMENTS_IN_FLIGHT, RETRY_ON_IO
+from signing.timestamps import current_tsa, newest_timestamp
 
 log = get_logger(__name__)
 SELECT_BATCH = 500  # documents selected per catalog query (a run goes on until nothing is left)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -141,15 +142,33 @@ def get(
         output.write_bytes(data)
 
 
+def _validation_time(text: str) -> datetime:
+    """``--at``: an ISO 8601 date or date-time; without a zone it is UTC (a date alone: 00:00 UTC)."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError as e:
+        raise typer.BadParameter(f"'{text}' không phải ngày giờ ISO 8601 / is not an ISO 8601 date-time", param_hint="--at") from e
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
 @app.command()
 def verify(
     target: Annotated[str, typer.Argument(help="Tệp PDF đã ký hoặc mã tài liệu / signed PDF or document id")],
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Ghi báo cáo JSON / write the JSON report")] = None,
+    at: Annotated[Optional[datetime], typer.Option(
+        "--at", parser=_validation_time, metavar="ISO-8601", help="Thời điểm kiểm tra, ISO 8601, mặc định UTC (ví dụ 2052-06-01) / validation time, e.g. years after signing",
+    )] = None,
+    crl: Annotated[Optional[list[Path]], typer.Option(
+        "--crl", help="CRL hiện hành (DER/PEM) cho kiểm tra dài hạn, lặp lại được / current CRL for --at, repeatable",
+    )] = None,
 ) -> None:
-    """Kiểm tra chữ ký cho kiểm toán viên / auditor verification."""
-    from signing.cli import verify_target, verdict_exit_code
+    """Kiểm tra chữ ký cho kiểm toán viên / auditor verification.
 
-    report = verify_target(target, _settings())
+    Với --at: kiểm tra như ở thời điểm đó, ngoại tuyến, bằng dữ liệu nhúng trong tệp và các CRL đưa vào
+    / with --at: verify as of that time, offline, from the file's own evidence and the CRLs given."""
+    from signing.cli import read_crls, verify_target, verdict_exit_code
+
+    report = verify_target(target, _settings(), at=at, fresh_crls=read_crls(crl or []))
     if json_out is not None:
         _write_json(report.to_json(), json_out)
     for check in report.checks:
@@ -269,13 +288,12 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("Đã huỷ / aborted", err=True)
         sys.exit(130)
-    except Exception as e:  # click usage errors carry their own exit code
-        import click
-
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(e.exit_code)
-        raise
+    except typer.TyperException as e:  # usage errors (typer's own click): message and their exit code, 2
+        show = getattr(e, "show", None)
+        if show is None:
+            raise
+        show()
+        sys.exit(getattr(e, "exit_code", int(ExitCode.BAD_INPUT)))
 
 
 if __name__ == "__main__":

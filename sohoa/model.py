@@ -283,6 +283,15 @@ class StoredDocument:
 
 
 @dataclass(frozen=True)
+class ArchiveTimestamp:
+    """The newest timestamp in a signed PDF: when it was made (UTC) and until when the TSA
+    certificate that made it is valid (None when unknown). Re-timestamping is due before either ages."""
+
+    at: datetime
+    tsa_not_after: datetime | None
+
+
+@dataclass(frozen=True)
 class Check:
     """One line of a verification report, with reasons in both languages."""
 

@@ -26,8 +26,7 @@ from sqlalchemy.engine import Engine, RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
-from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
-from storage.manifest import ArchiveTimestamp
+from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
 from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"

@@ -17,19 +17,10 @@ from datetime import date, datetime
 from typing import Any
 
 from sohoa.errors import IntegrityError
-from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
+from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
 
 FORMAT = "sohoa-manifest/1"
 SIGNATURE_SUFFIX = ".p7s"
-
-
-@dataclass(frozen=True)
-class ArchiveTimestamp:
-    """The newest timestamp in a signed PDF: when it was made (UTC) and until when the TSA
-    certificate that made it is valid (None when unknown). Re-timestamping is due before either ages."""
-
-    at: datetime
-    tsa_not_after: datetime | None
 
 
 @dataclass(frozen=True)

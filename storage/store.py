@@ -15,7 +15,7 @@ from pathlib import Path
 from types import TracebackType
 
 from sohoa.errors import ConflictError, IntegrityError, NotFoundError, SohoaError
-from sohoa.model import DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument, sha256_file
+from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, Extraction, SignedDocument, StoredDocument, sha256_file
 from sohoa.settings import Settings
 from storage import consistency
 from storage import manifest as mf
@@ -187,7 +187,7 @@ class Storage:
 
     # --- archive timestamps -----------------------------------------------------------
 
-    def store_retimestamped(self, document_id: str, pdf_path: Path, archive: mf.ArchiveTimestamp,
+    def store_retimestamped(self, document_id: str, pdf_path: Path, archive: ArchiveTimestamp,
                             previous_sha256: str, actor: str = MAINTENANCE_ACTOR) -> StoredDocument:
         """Keep a re-timestamped revision of a signed document's PDF, never touching the old one.
 
@@ -222,7 +222,7 @@ class Storage:
         sequence = len(earlier) + 1
         return consistency.sibling(manifest_key, f"{consistency.TIMESTAMPS_FOLDER}/{sequence:06d}.json"), sequence
 
-    def record_archive(self, document_id: str, archive: mf.ArchiveTimestamp) -> None:
+    def record_archive(self, document_id: str, archive: ArchiveTimestamp) -> None:
         """Note what a survey of the stored PDF found (its newest timestamp); nothing stored changes."""
         self.catalog.set_archive(document_id, archive)
 

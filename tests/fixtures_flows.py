@@ -9,7 +9,6 @@ distinct document that costs the same OCR.
 
 from __future__ import annotations
 
-import json
 import os
 import tempfile
 from collections.abc import Iterator
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw, PngImagePlugin
-from pydantic import SecretStr
 
 from sohoa.settings import PROJECT_ROOT, Settings
 from tests.fixtures_signing import DevPkiFixture
@@ -61,19 +59,6 @@ def corrupt_pdf(target: Path) -> Path:
 def flow_settings(settings: Settings, dev_pki: DevPkiFixture) -> Settings:
     """The test's settings (session MinIO, own buckets and var/) signing with the session PKI, two OCR workers."""
     return dev_pki.signing_settings(settings, workers=2)
-
-
-def settings_env(settings: Settings) -> dict[str, str]:
-    """``settings`` as the ``SOHOA_*`` environment of a child process (the way operators configure sohoa)."""
-    env = {}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        if isinstance(value, SecretStr):
-            value = value.get_secret_value()
-        text = json.dumps([str(v) for v in value]) if isinstance(value, tuple) else str(value)
-        env[f"SOHOA_{name.upper()}"] = text
-    return env
 
 
 def prefect_api_url() -> str:

@@ -18,7 +18,8 @@ from sohoa.settings import PROJECT_ROOT, Settings
 from storage import open_storage
 from storage.local_minio import MinioServer
 from tests.fixtures_storage import start_minio
-from tests.fixtures_flows import CCCD, NOTICE, prefect_api_url, settings_env, variant
+from tests.cli_run import settings_env
+from tests.fixtures_flows import CCCD, NOTICE, prefect_api_url, variant
 
 FINISHED = (Outcome.STORED, Outcome.NEEDS_REVIEW)
 

@@ -19,13 +19,14 @@ import pytest
 from minio.error import S3Error
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from flows.timestamps import newest_timestamp
+from signing.timestamps import newest_timestamp
 from flows.maintenance import retimestamp_archive
 from signing import sign_pdf, verify_pdf
 from sohoa.model import Verdict
 from sohoa.settings import Settings
 from storage import Storage, open_storage
-from tests.fixtures_flows import prefect_api_url, settings_env
+from tests.cli_run import settings_env
+from tests.fixtures_flows import prefect_api_url
 from tests.fixtures_signing import SAMPLE_META, sample_extraction
 
 

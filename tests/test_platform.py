@@ -45,6 +45,14 @@ def test_help_is_bilingual() -> None:
     assert "Số hoá" in out
 
 
+@pytest.mark.parametrize("args", [["verify"], ["verify", "--bogus", "x"], ["serve", "--port", "abc"],
+                                  ["verify", "x.pdf", "--at", "June 2052"]])
+def test_usage_errors_exit_2_with_a_message_not_a_traceback(args: list[str]) -> None:
+    run = subprocess.run([*SOHOA, *args], capture_output=True, text=True)
+    assert run.returncode == 2, run.stderr
+    assert "Error:" in run.stderr and "Traceback" not in run.stderr
+
+
 def test_errors_carry_exit_codes_and_both_languages() -> None:
     e = EncryptedPdfError("Tệp PDF bị mã hoá", "The PDF is encrypted")
     assert e.exit_code is ExitCode.BAD_INPUT and e.http_status == 422

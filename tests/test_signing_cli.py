@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,35 +13,17 @@ from signing import sign_pdf
 from signing.cli import verdict_exit_code, verify_target
 from sohoa.errors import ExitCode, FileNotFound
 from sohoa.model import DocumentMeta, Verdict
-from sohoa.settings import PROJECT_ROOT, Settings
+from sohoa.settings import Settings
+from tests.cli_run import run_sohoa
 from tests.fixtures_signing import DevPkiFixture, sample_extraction
-
-SOHOA = PROJECT_ROOT / ".venv" / "bin" / "sohoa"
-
-
-def _env(settings: Settings) -> dict[str, str]:
-    """Environment that makes the CLI use the session PKI (settings come from SOHOA_* only)."""
-    return {
-        **os.environ,
-        "SOHOA_VAR_DIR": str(settings.var_dir),
-        "SOHOA_SIGNER_PKCS12": str(settings.signer_pkcs12),
-        "SOHOA_SIGNER_PKCS12_PASSWORD": settings.signer_pkcs12_password.get_secret_value(),
-        "SOHOA_TSA_URL": str(settings.tsa_url),
-        "SOHOA_TRUST_ROOTS": json.dumps([str(p) for p in settings.trust_roots]),
-        "SOHOA_DEV_PKI_PORT": str(settings.dev_pki_port),
-    }
-
-
-def _sohoa(settings: Settings, *args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([SOHOA, *map(str, args)], env=_env(settings), capture_output=True, text=True, timeout=300)
 
 
 def test_cli_sign_then_verify_valid_with_json_report(result_pdf: Path, pki_settings: Settings, tmp_path: Path) -> None:
     signed = tmp_path / "signed.pdf"
-    sign = _sohoa(pki_settings, "sign", result_pdf, signed)
+    sign = run_sohoa(pki_settings, "sign", result_pdf, signed)
     assert sign.returncode == 0, sign.stderr
     report_path = tmp_path / "report.json"
-    verify = _sohoa(pki_settings, "verify", signed, "--json", report_path)
+    verify = run_sohoa(pki_settings, "verify", signed, "--json", report_path)
     assert verify.returncode == 0, verify.stderr
     report = json.loads(report_path.read_text())
     assert report["verdict"] == "valid" and report["level"] == "B-LT"
@@ -55,10 +35,10 @@ def test_cli_verify_exit_codes(signed_pdf: Path, result_pdf: Path, pki_settings:
     data = bytearray(signed_pdf.read_bytes())
     data[data.index(b"<sohoa:docType>") + len(b"<sohoa:docType>")] ^= 0x01
     tampered.write_bytes(bytes(data))
-    assert _sohoa(pki_settings, "verify", tampered).returncode == 1
+    assert run_sohoa(pki_settings, "verify", tampered).returncode == 1
     bt = sign_pdf(result_pdf, tmp_path / "bt.pdf", pki_settings.model_copy(update={"signature_level": "B-T"}))
-    assert _sohoa(pki_settings, "verify", bt.pdf_path).returncode == 3
-    assert _sohoa(pki_settings, "verify", tmp_path / "missing.pdf").returncode == 2
+    assert run_sohoa(pki_settings, "verify", bt.pdf_path).returncode == 3
+    assert run_sohoa(pki_settings, "verify", tmp_path / "missing.pdf").returncode == 2
 
 
 def test_verdict_exit_codes() -> None:

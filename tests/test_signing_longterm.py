@@ -21,6 +21,7 @@ from signing import retimestamp, sign_pdf, verify_pdf
 from signing.devpki import load_architecture
 from sohoa.model import VerificationReport, Verdict
 from sohoa.settings import load_settings
+from tests.cli_run import run_sohoa
 from tests.fixtures_signing import DevPkiFixture
 
 AUDIT = datetime(2052, 6, 1, tzinfo=UTC)
@@ -85,3 +86,17 @@ def test_renewed_b_lta_needs_current_revocation_data(archive: dict[str, Path], p
     report = verify_pdf(archive["renewed"], pki_settings, at=AUDIT)
     assert report.verdict == Verdict.INDETERMINATE, report.to_json()
     assert _line(report, "long_term") is None
+
+
+def test_cli_verifies_years_later_with_the_auditors_crl(archive: dict[str, Path], pki_settings, crls_2052,
+                                                        tmp_path: Path) -> None:
+    """``sohoa verify --at --crl``: the same verdicts from the command line, exit codes per the contract."""
+    crl = tmp_path / "root-2052.crl"
+    crl.write_bytes(crls_2052[0])
+    renewed = run_sohoa(pki_settings, "verify", archive["renewed"], "--at", "2052-06-01", "--crl", crl)
+    assert renewed.returncode == 0, renewed.stderr
+    assert run_sohoa(pki_settings, "verify", archive["B-LT"], "--at", "2052-06-01", "--crl", crl).returncode == 3
+    assert run_sohoa(pki_settings, "verify", archive["renewed"], "--at", "2052-06-01").returncode == 3
+    assert run_sohoa(pki_settings, "verify", archive["renewed"], "--at", "June 2052").returncode == 2
+    not_a_crl = run_sohoa(pki_settings, "verify", archive["renewed"], "--at", "2052-06-01", "--crl", archive["B-LT"])
+    assert not_a_crl.returncode == 2 and "is not a CRL" in not_a_crl.stderr

@@ -25,7 +25,7 @@ from sohoa.errors import ExitCode, StorageError
 from sohoa.settings import Settings
 from storage import Storage, open_storage
 from storage.local_minio import MinioServer, free_port
-from tests.fixtures_flows import settings_env
+from tests.cli_run import settings_env
 from tests.fixtures_storage import MakeDocument, store
 
 

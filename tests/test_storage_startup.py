@@ -26,7 +26,7 @@ from sohoa.settings import Settings
 from storage import open_storage
 from storage.catalog import MIGRATIONS
 from storage.local_minio import ensure_local_minio, free_port, stop_local_minio
-from tests.fixtures_flows import settings_env
+from tests.cli_run import settings_env
 
 OPENERS = 4
 CHILD = """

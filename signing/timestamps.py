@@ -6,6 +6,10 @@ the newest timestamp's TSA certificate expires, and before its algorithms age.
 The PDF is only read here (pyHanko, no validation — ``signing.verify_pdf`` is
 the auditor's check); the newest of the signature timestamps and document
 timestamps counts. Times are UTC.
+
+It lives in ``signing`` (not ``flows``) because reading timestamp tokens and
+asking the TSA are signing concerns; ``flows.maintenance`` only decides and
+schedules.
 """
 
 from __future__ import annotations
@@ -22,8 +26,10 @@ from pyhanko.sign.validation import EmbeddedPdfSignature
 from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
 from sohoa.errors import CorruptFileError, SigningError, TimestampError
+from sohoa.model import ArchiveTimestamp
 from sohoa.settings import Settings
-from storage.manifest import ArchiveTimestamp
+
+from signing.trust import timestamper
 
 
 def token_timestamp(token: cms.SignedData) -> ArchiveTimestamp:
@@ -57,15 +63,15 @@ def newest_timestamp(path: Path) -> ArchiveTimestamp:
 
 def current_tsa(settings: Settings) -> ArchiveTimestamp:
     """A fresh token from the configured TSA (the development TSA by default): now, and until when
-    the TSA's current certificate is valid — what a re-timestamp made today would carry."""
-    from pyhanko.sign.timestamps import HTTPTimeStamper
-    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+    the TSA's current certificate is valid — what a re-timestamp made today would carry.
 
-    from signing.trust import tsa_url
+    It goes through the same TSA client as signing (``signing.trust.timestamper``: one kept-alive
+    session per thread), so the answer is about the very TSA a re-timestamp would use."""
+    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
 
     digest = hashlib.sha256(b"sohoa: which TSA certificate stamps today").digest()
     try:
-        token = asyncio.run(HTTPTimeStamper(tsa_url(settings)).async_timestamp(digest, "sha256"))
+        token = asyncio.run(timestamper(settings).async_timestamp(digest, "sha256"))
     except (TimestampRequestError, OSError) as e:
         raise TimestampError("Dịch vụ dấu thời gian không trả lời", "The TSA did not answer", detail=str(e)[:200]) from e
     return token_timestamp(token["content"])
