@@ -6,12 +6,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from bench.synth import CONDITIONS, DOC_TYPES, FONT_NAMES, LAYOUTS, generate
+from bench.synth import CONDITIONS, DOC_TYPES, FONT_NAMES, LAYOUTS, generate, people
 from extractors.fields.mrz import parse_td1
 from extractors.fields.qr import read_cccd_qr
 from extractors.fields.types import registry
-from extractors.fields.validators import valid_cccd, valid_tax_code
+from extractors.fields.validators import cccd_expiry_due, valid_cccd, valid_tax_code
 from sohoa.model import DocType
 
 
@@ -58,3 +60,21 @@ def test_every_condition_and_font_renders(tmp_path: Path) -> None:
 def test_an_unknown_condition_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
         generate(DocType.CCCD_BACK, condition="fax", out_dir=tmp_path)
+
+
+@given(birth=st.dates(date(1930, 1, 1), date(2010, 12, 31)), issue=st.dates(date(2016, 1, 1), date(2030, 12, 31)))
+def test_generated_cccd_expiry_is_the_one_the_validator_expects(birth: date, issue: date) -> None:
+    """The generator prints what the law (and so the validator) requires, at random and at the boundaries."""
+    assert people.cccd_expiry(birth, issue) == cccd_expiry_due(birth, issue)
+
+
+@pytest.mark.parametrize(("birth", "issue", "due"), [
+    (date(2000, 2, 29), date(2021, 1, 1), date(2025, 2, 28)),  # a 29 February birth: no crash, 28 February
+    (date(2000, 2, 29), date(2023, 2, 27), date(2025, 2, 28)),  # the day before the 23rd birthday: due at 25
+    (date(2000, 2, 29), date(2023, 2, 28), date(2040, 2, 29)),  # on the 23rd birthday: within two years, to 40
+    (date(1999, 3, 1), date(2022, 2, 28), date(2024, 3, 1)),  # 2 × 365 days before the 25th, but not 2 years
+    (date(1999, 3, 1), date(2022, 3, 1), date(2039, 3, 1)),  # exactly two years before: valid to 40
+    (date(1964, 5, 5), date(2022, 5, 5), None),  # from 58: no expiry
+])
+def test_generated_cccd_expiry_at_the_boundaries(birth: date, issue: date, due: date | None) -> None:
+    assert people.cccd_expiry(birth, issue) == due == cccd_expiry_due(birth, issue)

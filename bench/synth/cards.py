@@ -48,8 +48,8 @@ def _front_truth(rng: random.Random) -> tuple[dict[str, Any], str]:
     origin, _ = people.address(rng, street=False)
     residence, code = people.address(rng)
     issue = date(rng.randint(2021, 2024), rng.randint(1, 12), rng.randint(1, 28))
-    if issue < who.birth.replace(year=who.birth.year + 14):
-        issue = who.birth.replace(year=who.birth.year + 14) + timedelta(days=30)
+    if issue < people.birthday(who.birth, 14):
+        issue = people.birthday(who.birth, 14) + timedelta(days=30)
     expiry = people.cccd_expiry(who.birth, issue)
     number = people.id_number(rng, who, code)
     truth = {"id_number": number, "full_name": who.name.upper(), "date_of_birth": who.birth.isoformat(),

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, timedelta
+from calendar import isleap
+from datetime import date
 
 from extractors.fields.validators import PROVINCES, tax_check_digit
 
@@ -99,13 +100,25 @@ def province_body(province: str) -> str:
     return f"{'THÀNH PHỐ' if name in CITIES else 'TỈNH'} {name.upper()}"
 
 
+def birthday(birth: date, age: int) -> date:
+    """The day someone born on ``birth`` reaches ``age``: a 29 February birthday falls on the 28th in a
+    common year (a period ending in a month without its day ends on the month's last day)."""
+    year = birth.year + age
+    return birth.replace(year=year) if (birth.month, birth.day) != (2, 29) or isleap(year) else date(year, 2, 28)
+
+
+def age_on(birth: date, day: date) -> int:
+    """Completed years of age on ``day``."""
+    years = day.year - birth.year
+    return years - 1 if day < birthday(birth, years) else years
+
+
 def cccd_expiry(birth: date, issue: date) -> date | None:
-    """Next 25th/40th/60th birthday after issue (a card issued from 58 has no expiry)."""
-    for age in (25, 40, 60):
-        when = birth.replace(year=birth.year + age)
-        if when > issue + timedelta(days=2 * 365):
-            return when
-    return None
+    """The expiry printed on a CCCD (Law on Citizen Identification 2014, art. 21): the card must be
+    renewed at 25, 40 and 60, and one issued within the two years before such an age (from the 23rd,
+    38th or 58th birthday on, that day included) stays valid up to the next one; from 58 it never expires."""
+    age = age_on(birth, issue)
+    return next((birthday(birth, renewal) for renewal in (25, 40, 60) if age < renewal - 2), None)
 
 
 def company_name(rng: random.Random) -> str:
