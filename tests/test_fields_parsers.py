@@ -72,6 +72,25 @@ def test_parse_sex_money_tax() -> None:
     assert parse_tax_code("12345") is None
 
 
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("1 1.700.000.000 đồng", 11_700_000_000),  # OCR split the first group: the grouping still holds
+    ("1.5OO.000.000 đồng", 1_500_000_000),  # look-alike letters inside the amount
+    ("1,500,000,000 VNĐ", 1_500_000_000), ("1.500,000.000 đồng", 1_500_000_000),  # a comma read for a dot
+    ("2.900.000.000 đồng (Hai tỷ chín trăm triệu đồng)", 2_900_000_000), ("1500000000", 1_500_000_000),
+    ("500", 500), ("1.500.000.000.", 1_500_000_000),
+    ("11.70.000.000 đồng", None),  # a digit lost: broken grouping is unreadable, never ``11``
+    ("1.5000.000 đồng", None), ("500 000 00", None), ("đồng", None), ("", None),
+])
+def test_parse_money_checks_the_thousands_grouping(raw: str, expected: int | None) -> None:
+    assert parse_money(raw) == expected
+
+
+@given(st.integers(0, 10**13), st.sampled_from([".", ",", " "]))
+def test_parse_money_round_trips_every_grouping(amount: int, separator: str) -> None:
+    printed = f"{amount:,}".replace(",", separator)
+    assert parse_money(f"{printed} đồng") == amount
+
+
 def test_labels_match_through_ocr_noise_and_values_stop_at_the_next_label() -> None:
     result = page_of([[(100, "Ho va tến / Full name:")], [(100, "NGUYỄN VĂN AN")],
                       [(100, "Giói tính / Sex: Nam"), (600, "Quốc tịch / Nationality: Việt Nam")]])

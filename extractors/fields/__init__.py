@@ -8,10 +8,12 @@ has a null value. Nothing here raises for bad content: doubts become warnings an
 
 from __future__ import annotations
 
+from extractors.fields import places
 from extractors.fields.anchors import lines_of
 from extractors.fields.classify import classify
 from extractors.fields.decide import LEGIBLE_DPI, decide, low_resolution_reasons, reasons, source_dpi
 from extractors.fields.reader import Document, empty_field
+from extractors.fields.reread import reread_doubtful
 from extractors.fields.types import registry
 from sohoa.model import DocType, DocumentMeta, Extraction, OcrResult
 from sohoa.settings import Settings
@@ -36,7 +38,8 @@ def extract_as(result: OcrResult, settings: Settings, doc_type: DocType) -> Extr
 
 def _extract(doc: Document, doc_type: DocType, type_confidence: float, warnings: tuple[str, ...]) -> Extraction:
     extractor = registry()[doc_type]
-    found = extractor.extract(doc)
+    found = reread_doubtful(doc, extractor, extractor.extract(doc))
+    places.respell_fields(extractor.schema, found)
     fields = {name: found.fields.get(name) or empty_field(name) for name in extractor.schema.names}
     if doc_type is DocType.OTHER:
         warnings = (*warnings, "doc_type: không nhận ra loại tài liệu / unrecognised document type")

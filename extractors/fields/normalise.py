@@ -76,12 +76,29 @@ def parse_sex(raw: str) -> str | None:
     return None
 
 
+_AMOUNT_LOOKALIKES = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1"})
+_AMOUNT = re.compile(r"\d[\d.,\s]*\d|\d")  # the first run of digits and separators
+_DOTTED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")  # ``1.500.000.000`` (``,`` read for ``.`` is forgiven)
+_SPACED = re.compile(r"\d{1,3}(?: \d{3})+")  # ``500 000 000``
+
+
 def parse_money(raw: str) -> int | None:
-    """An amount in đồng printed with ``.`` or `` `` thousands separators (``15.000.000.000 đồng``)."""
-    match = re.search(r"\d{1,3}(?:[.,\s]\d{3})+|\d+", raw)
+    """An amount in đồng, grouped by thousands (``15.000.000.000 đồng``, ``500 000 000 VNĐ``) or not (``500``).
+
+    The grouping is the amount's own check digit: every group after the first has exactly three
+    digits. OCR's spaces inside a dotted amount (``1 1.700.000.000``) and look-alike letters
+    (``1.5OO.000``) are forgiven because the grouping must still hold; an amount whose grouping is
+    broken (``11.70.000.000``: a digit lost) is unreadable — never the first group alone.
+    """
+    match = _AMOUNT.search(nfc(raw).translate(_AMOUNT_LOOKALIKES))
     if not match:
         return None
-    return int(digits(match.group(), tolerant=False))
+    run = re.sub(r"\s+", " ", match.group().rstrip(" ,."))
+    if re.search(r"[.,]", run):  # a dotted amount: any space in it is OCR's
+        run = run.replace(" ", "")
+    if not (_DOTTED.fullmatch(run) or _SPACED.fullmatch(run) or run.isdigit()):
+        return None
+    return int(digits(run, tolerant=False))
 
 
 def parse_tax_code(raw: str) -> str | None:

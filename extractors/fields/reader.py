@@ -9,10 +9,11 @@ with a problem recorded; nothing is guessed.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 from extractors.fields import anchors, normalise
 from extractors.fields.anchors import Hit, Span, TextLine
@@ -26,22 +27,38 @@ from sohoa.settings import Settings
 Value = str | int | None
 _GLOSS = re.compile(r"\s*/\s*")
 CHECKED_MIN_CONFIDENCE = 0.6  # a check-digit-valid reading is trusted from this OCR confidence up
+T = TypeVar("T")
 
 
 @dataclass
 class Document:
-    """What a type module sees: the OCR result, its rebuilt lines and the settings."""
+    """What a type module sees: the OCR result, its rebuilt lines and the settings.
+
+    ``images_read`` keeps what was read from the page images (QR code, MRZ re-readings), computed
+    once: a copy of the document with some words read again (``reread``) shares it, because
+    those readings depend on the images alone.
+    """
 
     result: OcrResult
     lines: list[TextLine]
     settings: Settings
+    images_read: dict[tuple[Any, ...], Any] = field(default_factory=dict)
 
     def image(self, page: int) -> Path | None:
         return self.result.pages[page - 1].page.image_path
 
-    @cached_property
+    def once(self, key: tuple[Any, ...], read: Callable[[], T]) -> T:
+        """``read()`` the first time ``key`` is asked for, its remembered result afterwards."""
+        if key not in self.images_read:
+            self.images_read[key] = read()
+        return self.images_read[key]  # type: ignore[no-any-return]
+
+    @property
     def cccd_qr(self) -> tuple[CccdQr, int] | None:
         """The CCCD QR code of the first two pages (a card's two sides) and its page number, decoded once."""
+        return self.once(("cccd_qr",), self._find_cccd_qr)
+
+    def _find_cccd_qr(self) -> tuple[CccdQr, int] | None:
         for page in range(1, min(2, len(self.result.pages)) + 1):
             code = read_cccd_qr(self.image(page))
             if code is not None:

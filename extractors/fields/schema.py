@@ -27,7 +27,9 @@ class Kind(StrEnum):
 class FieldSpec:
     """One field: its contract name, printed label variants, kind and whether approval needs it.
 
-    ``max_lines`` > 1 lets a value wrap onto following lines (addresses, names of bodies).
+    ``max_lines`` > 1 lets a value wrap onto following lines (addresses, names of bodies);
+    ``place`` marks an address or a body's name, whose province names are respelled officially
+    (``places.respell``).
     """
 
     name: str
@@ -35,6 +37,7 @@ class FieldSpec:
     kind: Kind = Kind.TEXT
     required: bool = True
     max_lines: int = 1
+    place: bool = False
 
 
 @dataclass(frozen=True)

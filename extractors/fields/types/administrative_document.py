@@ -21,8 +21,8 @@ from sohoa.model import DocType, Field
 SCHEMA = DocSchema(
     DocType.ADMINISTRATIVE_DOCUMENT,
     fields=(
-        FieldSpec("issuing_agency"), FieldSpec("document_number"), FieldSpec("document_type"),
-        FieldSpec("issue_place"), FieldSpec("issue_date", kind=Kind.DATE), FieldSpec("summary"),
+        FieldSpec("issuing_agency", place=True), FieldSpec("document_number"), FieldSpec("document_type"),
+        FieldSpec("issue_place", place=True), FieldSpec("issue_date", kind=Kind.DATE), FieldSpec("summary"),
         FieldSpec("signer_name"), FieldSpec("signer_title"),
     ),
     keywords=(("cộng hòa xã hội chủ nghĩa việt nam", 0.5), ("độc lập - tự do - hạnh phúc", 0.5), ("nơi nhận", 2.0),

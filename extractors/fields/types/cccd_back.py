@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from extractors.fields import crosscheck
 from extractors.fields.mrz import Mrz, find_td1
@@ -41,32 +42,40 @@ class MrzChoice:
 
 
 def best_mrz(doc: Document) -> MrzChoice | None:
-    """Both readings of the zone (page OCR, whitelisted re-read); a check-digit-valid one wins.
+    """The readings of the zone (whitelisted re-read, page OCR, and, when neither passes its check
+    digits, a binarised re-read); a check-digit-valid one wins.
 
-    The name line has no check digit: it counts as confirmed when both readings agree on it
+    The name line has no check digit: it counts as confirmed when another reading agrees on it
     or the re-read saw it with high confidence.
     """
     for page_no, page in enumerate(doc.result.pages, start=1):
         image = doc.image(page_no)
-        from_page = find_td1(page.text)
-        reread = read_mrz_image(image, doc.settings) if image is not None else None
-        candidates = [m for m in (reread.mrz if reread else None, from_page) if m is not None]
+        reread = _mrz_reading(doc, image, binarise=False) if image is not None else None
+        candidates = [m for m in (reread.mrz if reread else None, find_td1(page.text)) if m is not None]
+        if image is not None and not any(m.valid for m in candidates):
+            binarised = _mrz_reading(doc, image, binarise=True)
+            candidates += [binarised.mrz] if binarised is not None else []
         if not candidates:
             continue
         chosen = next((m for m in candidates if m.valid), candidates[0])
-        return MrzChoice(chosen, page_no, chosen.valid and _name_confirmed(doc, page_no, chosen, from_page, reread))
+        return MrzChoice(chosen, page_no, chosen.valid and _name_confirmed(doc, page_no, chosen, candidates, reread))
     return None
 
 
-def _name_confirmed(doc: Document, page: int, chosen: Mrz, from_page: Mrz | None, reread: MrzReading | None) -> bool:
-    """Two readings agree on the name line, or the re-read is sure of it; a third reading is tried last."""
-    if from_page is not None and from_page.lines[2] == chosen.lines[2] and from_page is not chosen:
+def _name_confirmed(doc: Document, page: int, chosen: Mrz, readings: list[Mrz], reread: MrzReading | None) -> bool:
+    """Another reading agrees on the name line, or the re-read is sure of it; a binarised reading is tried last."""
+    if any(m is not chosen and m.lines[2] == chosen.lines[2] for m in readings):
         return True
     if reread is not None and reread.mrz is chosen and reread.name_confidence >= NAME_MIN_CONFIDENCE:
         return True
     image = doc.image(page)
-    third = read_mrz_image(image, doc.settings, binarise=True) if image is not None else None
-    return third is not None and third.mrz.lines[2] == chosen.lines[2]  # chosen is itself one reading
+    third = _mrz_reading(doc, image, binarise=True) if image is not None else None
+    return third is not None and third.mrz is not chosen and third.mrz.lines[2] == chosen.lines[2]
+
+
+def _mrz_reading(doc: Document, image: Path, *, binarise: bool) -> MrzReading | None:
+    """The whitelisted re-reading of a page's MRZ zone, made once per document (see ``Document.once``)."""
+    return doc.once(("mrz", image, binarise), lambda: read_mrz_image(image, doc.settings, binarise=binarise))
 
 
 def apply_mrz(found: Findings, choice: MrzChoice) -> None:
