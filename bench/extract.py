@@ -7,6 +7,7 @@ wrong-but-auto-approved count and seconds per document. The peer column is the t
 issue 4 (no public extractor reads these Vietnamese documents to compare against).
 
     .venv/bin/python bench/extract.py [--quick] [--per-cell N] [--types cccd_front,...]
+        [--conditions clean,...] [--seed 1000] [--keep DIR] [--verbose]
 """
 
 from __future__ import annotations
@@ -75,11 +76,14 @@ def run_one(sample: Sample, settings: Any, work: Path) -> tuple[Outcome, Extract
     return compare(sample, extraction, time.perf_counter() - start), extraction
 
 
-def corpus(types: tuple[DocType, ...], per_cell: int, out: Path, seed0: int = 1000) -> list[Sample]:
-    """``per_cell`` documents per type and condition, layouts and fonts rotating with the seed."""
+def corpus(types: tuple[DocType, ...], per_cell: int, out: Path, seed0: int = 1000,
+           conditions: tuple[str, ...] = CONDITIONS) -> list[Sample]:
+    """``per_cell`` documents per type and condition, layouts and fonts rotating with the seed
+    (a condition keeps its own rotation when others are left out, so a filtered run draws the
+    same documents as the full one)."""
     samples = []
     for doc_type in types:
-        for condition in CONDITIONS:
+        for condition in conditions:
             for k in range(per_cell):
                 seed = seed0 + k
                 samples.append(generate(doc_type, layout=LAYOUTS[(k + CONDITIONS.index(condition)) % 3],
@@ -110,13 +114,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="one document per type and condition")
     parser.add_argument("--per-cell", type=int, default=3)
     parser.add_argument("--types", default=",".join(t.value for t in DOC_TYPES))
+    parser.add_argument("--conditions", default=",".join(CONDITIONS), help="comma-separated capture conditions")
+    parser.add_argument("--seed", type=int, default=1000, help="first seed (the RESULTS corpus is 1000)")
+    parser.add_argument("--keep", type=Path, help="write the corpus here and keep it (default: a temporary folder)")
     parser.add_argument("--verbose", action="store_true", help="print each document's wrong fields")
     args = parser.parse_args(argv)
     types = tuple(DocType(t) for t in args.types.split(","))
+    conditions = tuple(args.conditions.split(","))
+    if unknown := set(conditions) - set(CONDITIONS):
+        parser.error(f"unknown conditions {sorted(unknown)}; known: {', '.join(CONDITIONS)}")
     settings = load_settings(workers=1)
     outcomes: list[Outcome] = []
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-") as tmp:
-        for sample in corpus(types, 1 if args.quick else args.per_cell, Path(tmp) / "corpus"):
+        for sample in corpus(types, 1 if args.quick else args.per_cell, args.keep or Path(tmp) / "corpus",
+                             args.seed, conditions):
             outcome, extraction = run_one(sample, settings, Path(tmp) / "work")
             outcomes.append(outcome)
             if args.verbose and (outcome.wrong or not outcome.approved):
