@@ -119,3 +119,12 @@ def test_bundled_samples_are_read_with_their_fields(sample: str, number: str, ki
     assert values["document_number"] == number and values["document_type"] == kind
     assert values["issuing_agency"] == "ỦY BAN NHÂN DÂN PHƯỜNG THỬ NGHIỆM" and values["issue_place"] == "Hà Nội"
     assert all(value is not None for value in values.values())
+
+
+@pytest.mark.parametrize(("title", "flagged"), [("CHỦ TỊCH", False), ("PHÓ TRƯỞNG BAN", False), ("TỊCH", True)])
+def test_a_signer_title_outside_the_known_titles_goes_to_review(title: str, flagged: bool) -> None:
+    """``TỊCH``: the last line of ``PHÓ CHỦ TỊCH`` when OCR broke the title over two lines."""
+    rows = [*letter("12/TB-UBND", "THÔNG BÁO")[:-3], [(1300, "TM. ỦY BAN NHÂN DÂN")], [(1300, title)],
+            [(1300, "Trần Thị Thử")]]
+    found = extract_as(page_of(rows), load_settings(), DocType.ADMINISTRATIVE_DOCUMENT)
+    assert any(w.startswith("signer_title: chức danh không có trong danh mục") for w in found.warnings) is flagged

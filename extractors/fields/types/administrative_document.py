@@ -37,7 +37,9 @@ SCHEMA = DocSchema(
 )
 TITLES = {fold(t): t for t in ("Chủ tịch", "Phó Chủ tịch", "Giám đốc", "Phó Giám đốc", "Chánh Văn phòng",
                                "Phó Chánh Văn phòng", "Trưởng phòng", "Phó Trưởng phòng", "Bộ trưởng", "Thứ trưởng",
-                               "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra")}
+                               "Cục trưởng", "Phó Cục trưởng", "Hiệu trưởng", "Tổng Giám đốc", "Chánh Thanh tra",
+                               "Trưởng ban", "Phó Trưởng ban", "Phó Tổng Giám đốc", "Phó Hiệu trưởng", "Viện trưởng",
+                               "Chánh án", "Bí thư", "Phó Bí thư", "Thủ trưởng", "Trưởng đoàn")}
 _NUMBER = re.compile(r"\bso\s*[:.]\s*(\S+(?:\s*[/-]\s*\S+)*)")  # matched on folded text
 _DATE_LINE = re.compile(r"^(.*?),?\s*ngay\s*[\dolizsbgq|!ø]")  # on folded text; OCR may misread the first digit
 SUMMARY_GAP = 1.6
@@ -144,6 +146,8 @@ def signer(doc: Document, found: Findings) -> None:
     span = layout.trimmed(title_line)
     title = _AUTHORITY.sub("", clean_text(span.text) or "")
     _set(found, "signer_title", TITLES.get(fold(title), title.capitalize() if title else None), span)
+    if title and fold(title) not in TITLES:  # a fragment (``TỊCH`` of a title split over two lines) or an unusual title
+        found.flag("signer_title", "chức danh không có trong danh mục", "title not in the list of known titles")
     names = [l for l in block if l.row > title_line.row and not layout.is_caps(l.text) and not layout.is_rule(l)]
     if names:
         name = layout.trimmed(names[-1])
