@@ -1,4 +1,4 @@
-"""Faster, behaviour-identical versions of two pure library functions on the verification path.
+"""Faster, behaviour-identical versions of pure library functions on the signing and verification paths.
 
 Installed by ``install()`` when ``signing`` is imported; ``stock_libraries()``
 restores the originals for a while (the benchmark measures its peers with them).
@@ -21,6 +21,39 @@ preparation (``stringprep`` tables, pure Python) once per parsed object; the
 certificates inside each signature are new objects, so the same few names
 were prepared over and over. ``_ldap_string_prep`` is a pure function of its
 string (it does not use ``self``): its results are memoised per process.
+For the same reason whole-name equality (RFC 5280 §7.1) and ``hashable``
+(the registry key built from the prepared values) are memoised per DER
+encoding: each document brings its own parsed copies of the same few names,
+and a name's encoding determines both answers (asn1crypto derives them from
+the parsed values alone).
+
+**PDF names and literal strings (pyHanko).** Names (``/Type``, ``/Font``…)
+are most of the tokens of the objects the difference analysis reads, and
+pyHanko reads them, like literal strings ``(…)``, one byte at a time.
+``read_name_from_stream`` and ``read_literal_bytes`` take the token from one
+block read when it is plain (a name without ``#`` escapes or non-ASCII bytes;
+a string without ``\\`` escapes or nested parentheses) and ends within the
+block; anything else goes to pyHanko's own reader from the token's start.
+
+**Historical revisions (pyHanko).** The difference analysis reads every object
+of the signed revision through a ``HistoricalResolver``, which copies each
+object so that its references resolve in that revision. For every number,
+name or string inside it, pyHanko builds a ``Reference`` to its container
+(a frozen dataclass, several µs) that it then does not use: primitives are
+returned as they are. ``subsume_object`` returns primitives at once, after
+the same container checks (so the same errors), and hands containers to
+pyHanko's own copy, which recurses back through it.
+
+**DER encoding (asn1crypto).** ``Asn1Value.dump`` reads ``self.contents`` two
+or three times (for the value, for its header, once more per explicit tag). On
+a structure built in Python rather than parsed — every CMS structure pyHanko
+assembles while signing: signed attributes, SignerInfo, SignedData — the
+``_mutated`` flag stays set, so each read re-encodes all the children, each of
+which does the same: the work grows like 2–3 to the power of the nesting
+depth. Encoding the 3 small signed attributes took ~20 ms (≈ half of a B-LT
+signature's CPU). ``dump`` here reads ``contents`` once and uses the same
+bytes for the header: nothing can change between the reads (no other code
+runs), so the bytes and the object's state afterwards are the library's.
 """
 
 from __future__ import annotations
@@ -32,11 +65,23 @@ from contextlib import contextmanager
 from functools import lru_cache
 from typing import IO, Any
 
-from asn1crypto import x509
+from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.reader import HistoricalResolver
 
 _PYHANKO: Callable[[IO[bytes]], Any] = generic.read_hex_string_from_stream
 _ASN1CRYPTO_PREP: Callable[[Any, Any], str] = x509.NameTypeAndValue._ldap_string_prep
+_ASN1CRYPTO_DUMP: Callable[[Any, bool], bytes] = core.Asn1Value.dump
+_ASN1CRYPTO_NAME_EQ: Callable[[Any, Any], bool] = x509.Name.__eq__
+_ASN1CRYPTO_HASHABLE: property = x509.Name.hashable
+_PYHANKO_NAME: Callable[[IO[bytes]], generic.NameObject] = generic.NameObject.read_from_stream
+_PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_bytes
+_PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
+_COPIED = (generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject, generic.ArrayObject)  # fmt: skip
+_NAME_BLOCK = 128
+_LITERAL_BLOCK = 256
+_NAME_END = re.compile(rb"[ \n\r\t\f\x00()<>\[\]{}/%]")  # pyHanko's PDF_WHITESPACE + PDF_DELIMITERS
+_PLAIN_NAME = re.compile(rb"[!-\x22\x24-~]*")  # printable ASCII but "#": the bytes are the name
 _BLOCK = 8192
 _WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")  # pyHanko's PDF_WHITESPACE
 _HEX = re.compile(rb"[0-9A-Fa-f]*")
@@ -87,10 +132,93 @@ def _memo_prep(string: str) -> str:
     return _ASN1CRYPTO_PREP(None, string)
 
 
+def read_name_from_stream(stream: IO[bytes]) -> generic.NameObject:
+    """Same result and stream position as pyHanko's ``NameObject.read_from_stream``."""
+    start = stream.tell()
+    head = stream.read(_NAME_BLOCK)
+    end = _NAME_END.search(head, 1)
+    if head[:1] != b"/" or end is None or not _PLAIN_NAME.fullmatch(head, 1, end.start()):
+        stream.seek(start)
+        return _PYHANKO_NAME(stream)
+    stream.seek(start + end.start())
+    return generic.NameObject(head[: end.start()].decode("ascii"))
+
+
+def read_literal_bytes(stream: IO[bytes]) -> bytes:
+    """Same result and stream position as pyHanko's ``_read_string_literal_bytes`` (after ``(``, to ``)``)."""
+    start = stream.tell()
+    head = stream.read(_LITERAL_BLOCK)
+    end = head.find(b")", 1)
+    body = head[1:end]
+    if end < 0 or b"(" in body or b"\\" in body:
+        stream.seek(start)
+        return _PYHANKO_LITERAL(stream)
+    stream.seek(start + end + 1)
+    return body
+
+
+def subsume_object(self: HistoricalResolver, obj: Any) -> Any:
+    """pyHanko's ``HistoricalResolver._subsume_object`` without the unused ``Reference`` for primitives."""
+    if isinstance(obj, _COPIED):
+        return _PYHANKO_SUBSUME(self, obj)
+    container = obj.get_container_ref()  # raises as pyHanko's does when there is none
+    container.idnum, container.generation  # noqa: B018 (pyHanko reads both: same errors)
+    return obj
+
+
+def name_eq(self: x509.Name, other: object) -> bool:
+    """asn1crypto's ``Name.__eq__`` (which compares the chosen RDN sequences), memoised per pair of encodings.
+
+    The RDN sequence's own encoding is the key: the ``Name`` may carry an
+    explicit tag (inside a ``GeneralName``) that is no part of the name.
+    """
+    if not isinstance(other, x509.Name):
+        return False
+    return _memo_rdn_eq(self.chosen.dump(), other.chosen.dump())
+
+
+@lru_cache(maxsize=4096)
+def _memo_rdn_eq(one: bytes, other: bytes) -> bool:
+    return bool(x509.RDNSequence.load(one) == x509.RDNSequence.load(other))
+
+
+def name_hashable(self: x509.Name) -> str:
+    """asn1crypto's ``Name.hashable`` (the chosen RDN sequence's), memoised per encoding."""
+    return _memo_hashable(self.chosen.dump())
+
+
+@lru_cache(maxsize=4096)
+def _memo_hashable(der: bytes) -> str:
+    return str(x509.RDNSequence.load(der).hashable)
+
+
+def der_dump(self: Any, force: bool = False) -> bytes:
+    """asn1crypto's ``Asn1Value.dump`` with the contents encoded once instead of up to three times."""
+    contents = self.contents
+    if self._header is not None and self._header[-1:] == b"\x80":  # indefinite length: re-encode
+        force = True
+    if self._header is None or force:
+        if isinstance(self, core.Constructable) and self._indefinite:
+            self.method = 0
+        header = core._dump_header(self.class_, self.method, self.tag, contents)
+        if self.explicit is not None:
+            for class_, tag in self.explicit:
+                header = core._dump_header(class_, 1, tag, header + contents) + header
+        self._header = header
+        self._trailer = b""
+    return self._header + contents + self._trailer
+
+
 def install() -> None:
-    """Put both into their libraries (``generic.read_object`` and ``prepped_value`` look them up at each call)."""
+    """Put them into their libraries (callers, ``Sequence.dump`` included, look them up at each call)."""
     generic.read_hex_string_from_stream = read_hex_string_from_stream
     x509.NameTypeAndValue._ldap_string_prep = ldap_string_prep
+    core.Asn1Value.dump = der_dump
+    x509.Name.__eq__ = name_eq
+    x509.Name.hashable = property(name_hashable)
+    generic.NameObject.read_from_stream = staticmethod(read_name_from_stream)
+    generic._read_string_literal_bytes = read_literal_bytes
+    HistoricalResolver._subsume_object = subsume_object
 
 
 @contextmanager
@@ -98,6 +226,12 @@ def stock_libraries() -> Iterator[None]:
     """The libraries' own functions while the block runs."""
     generic.read_hex_string_from_stream = _PYHANKO
     x509.NameTypeAndValue._ldap_string_prep = _ASN1CRYPTO_PREP
+    core.Asn1Value.dump = _ASN1CRYPTO_DUMP
+    x509.Name.__eq__ = _ASN1CRYPTO_NAME_EQ
+    x509.Name.hashable = _ASN1CRYPTO_HASHABLE
+    generic.NameObject.read_from_stream = staticmethod(_PYHANKO_NAME)
+    generic._read_string_literal_bytes = _PYHANKO_LITERAL
+    HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
     try:
         yield
     finally:

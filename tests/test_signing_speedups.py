@@ -2,12 +2,30 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from io import BytesIO
 
-from hypothesis import given
+from asn1crypto import cms, core, tsp, x509
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+from pyhanko.pdf_utils.writer import PdfFileWriter
 
-from signing.speedups import _ASN1CRYPTO_PREP, _PYHANKO, ldap_string_prep, read_hex_string_from_stream
+from signing.speedups import (
+    _ASN1CRYPTO_PREP,
+    _PYHANKO,
+    _PYHANKO_LITERAL,
+    _PYHANKO_NAME,
+    der_dump,
+    ldap_string_prep,
+    read_hex_string_from_stream,
+    read_literal_bytes,
+    read_name_from_stream,
+    stock_libraries,
+    subsume_object,
+)
 
 _PIECES = st.sampled_from([b"0", b"7", b"a", b"F", b"e", b" ", b"\n", b"\r\n", b"\t", b"\x00", b"g", b"%c\n", b"<"])
 
@@ -46,3 +64,171 @@ def _prep(function, value: str) -> tuple[str, str]:
 def test_name_preparation_same_as_asn1crypto(value: str) -> None:
     assert _prep(ldap_string_prep, value) == _prep(_ASN1CRYPTO_PREP, value)
     assert _prep(ldap_string_prep, value) == _prep(ldap_string_prep, value)  # memoised answer stays the same
+
+
+_TEXT = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=12)
+
+
+def _cms_attributes(common_name: str, org: str, serial: int, digest: bytes) -> cms.CMSAttributes:
+    """Signed attributes as pyHanko builds them: a SET OF, explicit tags (GeneralName), nested sequences."""
+    issuer = x509.Name.build({"common_name": common_name, "organization_name": org})
+    ess = tsp.SigningCertificateV2({"certs": [tsp.ESSCertIDv2({
+        "hash_algorithm": {"algorithm": "sha256"}, "cert_hash": digest,
+        "issuer_serial": {"issuer": [x509.GeneralName({"directory_name": issuer})], "serial_number": serial},
+    })]})  # fmt: skip
+    return cms.CMSAttributes([
+        cms.CMSAttribute({"type": "signing_certificate_v2", "values": [ess]}),
+        cms.CMSAttribute({"type": "message_digest", "values": [digest]}),
+        cms.CMSAttribute({"type": "content_type", "values": ["data"]}),
+    ])  # fmt: skip
+
+
+def _dumps(value: core.Asn1Value, stock: bool = False) -> tuple[bytes, bytes, bytes]:
+    """Three successive encodings (the first, a repeated one, a forced DER one), by ours or asn1crypto's own."""
+    with stock_libraries() if stock else nullcontext():
+        return value.dump(), value.dump(), value.dump(force=True)
+
+
+@settings(deadline=None, max_examples=40)  # asn1crypto's own encoder takes ~20 ms per example
+@given(common_name=_TEXT, org=_TEXT, serial=st.integers(0, 2**160), digest=st.binary(min_size=32, max_size=32))
+def test_der_dump_same_as_asn1crypto(common_name: str, org: str, serial: int, digest: bytes) -> None:
+    ours = _dumps(_cms_attributes(common_name, org, serial, digest))
+    assert ours == _dumps(_cms_attributes(common_name, org, serial, digest), stock=True)
+    assert cms.CMSAttributes.load(ours[0]).dump(force=True) == ours[0]  # valid DER, parses back to itself
+
+
+@settings(deadline=None, max_examples=40)
+@given(digest=st.binary(min_size=32, max_size=32), tagged=st.integers(-(2**70), 2**70))
+def test_der_dump_parsed_and_explicitly_tagged(digest: bytes, tagged: int) -> None:
+    """Parsed values keep their bytes; an explicitly tagged value gets the same headers."""
+    encoded = _dumps(_cms_attributes("A", "B", 1, digest), stock=True)[0]
+    assert _dumps(cms.CMSAttributes.load(encoded)) == _dumps(cms.CMSAttributes.load(encoded), stock=True)
+    assert _dumps(core.Integer(tagged, explicit=3)) == _dumps(core.Integer(tagged, explicit=3), stock=True)
+
+
+def test_der_dump_is_installed() -> None:
+    import signing  # noqa: F401  (installs the speedups)
+
+    assert core.Asn1Value.dump is der_dump
+
+
+_NAME_PIECES = st.sampled_from([b"Type", b"/", b"#20", b"#2", b"#zz", b"A", b"\xc3\xa9", b"\x7f", b" ", b"\n", b">>", b"(", b"%", b"["])
+
+
+@given(body=st.lists(_NAME_PIECES, max_size=12), long=st.booleans(), tail=st.binary(max_size=6))
+def test_pdf_name_same_as_pyhanko(body: list[bytes], long: bool, tail: bytes) -> None:
+    data = b"/" + (b"N" * 200 if long else b"") + b"".join(body) + tail
+    for start in (data, b"x" + data):  # the second does not start with "/": pyHanko's error
+        assert _outcome(read_name_from_stream, start) == _outcome(_PYHANKO_NAME, start)
+
+
+def test_pdf_token_readers_are_installed() -> None:
+    reading = generic.read_object(BytesIO(b"[/Type /Sig/Adobe.PPKLite /A#20B]"), generic.TrailerReference(None))
+    assert reading == ["/Type", "/Sig", "/Adobe.PPKLite", "/A B"]
+    assert generic.NameObject.read_from_stream is read_name_from_stream
+    assert generic._read_string_literal_bytes is read_literal_bytes
+    for literal, value in ((b"(S (KH) \\101)", b"S (KH) A"), (b"(Ban sao)", b"Ban sao")):  # pyHanko's path, ours
+        assert generic.read_object(BytesIO(literal), generic.TrailerReference(None)).original_bytes == value
+
+
+_NAME_TEXT = st.sampled_from(["Sở KH&ĐT", "sở kh&đt", " Sở  KH&ĐT ", "Agency", "AGENCY", "Nguyễn Văn An", "ＡＢＣ", "abc"])
+
+
+def _name(common_name: str, org: str | None) -> x509.Name:
+    """A parsed name (as certificates carry them), in UTF8String or PrintableString when it fits."""
+    values = {"common_name": common_name} if org is None else {"common_name": common_name, "organization_name": org}
+    printable = all(v.isascii() for v in values.values())
+    return x509.Name.load(x509.Name.build(values, use_printable=printable).dump())
+
+
+def _in_general_name(name: x509.Name) -> x509.Name:
+    """The same name as an ESS certificate identifier carries it: explicitly tagged [4] in a GeneralName."""
+    return x509.GeneralName.load(x509.GeneralName({"directory_name": name}).dump()).chosen
+
+
+def _compare(stock: bool, one: x509.Name, other: x509.Name) -> tuple[object, ...]:
+    with stock_libraries() if stock else nullcontext():
+        return one == other, one != other, one.hashable, other.hashable, one == "not a name"
+
+
+@settings(deadline=None)
+@given(names=st.tuples(_NAME_TEXT, _NAME_TEXT, st.none() | _NAME_TEXT, st.none() | _NAME_TEXT))
+def test_name_equality_same_as_asn1crypto(names: tuple[str, str, str | None, str | None]) -> None:
+    """RFC 5280 comparison (case and spaces folded), memoised per encoding, answers as asn1crypto does."""
+    cn1, cn2, org1, org2 = names
+    for tag in (lambda name: name, _in_general_name):
+        pairs = [(tag(_name(cn1, org1)), _name(cn2, org2)), (tag(_name(cn1, org1)), _name(cn2, org2))]
+        assert _compare(False, *pairs[0]) == _compare(True, *pairs[1])
+    assert _name(" Sở  KH&ĐT ", None) == _name("sở kh&đt", None)  # folded, as RFC 4518 says
+
+
+_LITERAL_PIECES = st.sampled_from([b"abc", b"(", b")", b"\\", b"\\n", b"\\053", b"\\(", b"\\\r\n", b"\\q", b"\r\n", b"\xc3\xa9", b" "])
+
+
+@given(body=st.lists(_LITERAL_PIECES, max_size=12), long=st.booleans(), tail=st.binary(max_size=6))
+def test_pdf_literal_string_same_as_pyhanko(body: list[bytes], long: bool, tail: bytes) -> None:
+    data = b"(" + (b"x" * 300 if long else b"") + b"".join(body) + tail
+
+    def outcome(reader) -> tuple[object, int]:
+        stream = BytesIO(data)
+        try:
+            return reader(stream), stream.tell()
+        except Exception as e:  # the error type is part of the behaviour compared
+            return type(e).__name__, -1
+
+    assert outcome(read_literal_bytes) == outcome(_PYHANKO_LITERAL)
+
+
+_PRIMITIVES = (
+    st.integers(-1000, 1000).map(generic.NumberObject)
+    | st.sampled_from(["/Type", "/Sig", "/A#20B"]).map(generic.NameObject)
+    | st.text(max_size=5).map(generic.TextStringObject)
+    | st.booleans().map(generic.BooleanObject)
+    | st.just(generic.NullObject())
+)
+_PDF_VALUES = st.recursive(
+    _PRIMITIVES,
+    lambda inner: st.lists(inner, max_size=4).map(generic.ArrayObject)
+    | st.dictionaries(st.sampled_from(["/K", "/V", "/Kids", "/T"]).map(generic.NameObject), inner, max_size=3).map(
+        generic.DictionaryObject
+    ),
+    max_leaves=12,
+)
+
+
+def _copies_alike(ours: object, stock: object, resolvers: tuple[object, object]) -> bool:
+    """Same types and values; containers re-pointed to their own resolver; primitives shared, as pyHanko does."""
+    if type(ours) is not type(stock) or ours != stock:
+        return False
+    if isinstance(stock, generic.IndirectObject):
+        return (ours.reference.pdf, stock.reference.pdf) == resolvers
+    if not isinstance(stock, generic.DictionaryObject | generic.ArrayObject):
+        return ours is stock
+    if (ours.container_ref.pdf, stock.container_ref.pdf) != resolvers or ours.container_ref != stock.container_ref:
+        return False
+    pairs = zip(ours.values(), stock.values()) if isinstance(stock, dict) else zip(ours, stock)
+    return all(_copies_alike(a, b, resolvers) for a, b in pairs)
+
+
+@settings(deadline=None, max_examples=40)
+@given(values=st.lists(_PDF_VALUES, min_size=1, max_size=4), update=_PDF_VALUES)
+def test_historical_copy_same_as_pyhanko(values: list[generic.PdfObject], update: generic.PdfObject) -> None:
+    """Every object of a two-revision PDF, seen from each revision, copied by ours and by pyHanko's own code."""
+    writer = PdfFileWriter()
+    refs = [writer.add_object(generic.DictionaryObject({generic.NameObject("/V"): value})) for value in values]
+    refs.append(writer.add_object(generic.ArrayObject(refs)))
+    writer.root[generic.NameObject("/Things")] = refs[-1]
+    first = BytesIO()
+    writer.write(first)
+    incremental = IncrementalPdfFileWriter(first)
+    incremental.update_container(incremental.root)
+    incremental.root[generic.NameObject("/New")] = incremental.add_object(generic.ArrayObject([update, refs[0]]))
+    incremental.write_in_place()
+    reader = PdfFileReader(first)
+    for revision in (0, 1):
+        ours, stock = HistoricalResolver(reader, revision), HistoricalResolver(reader, revision)
+        for ref in reader.xrefs.explicit_refs_in_revision(revision):
+            raw = reader.get_object(ref, revision, transparent_decrypt=False)
+            with stock_libraries():
+                stock_copy = stock._subsume_object(raw)
+            assert _copies_alike(subsume_object(ours, raw), stock_copy, (ours, stock))
