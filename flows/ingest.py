@@ -41,9 +41,16 @@ from flows import progress, resources, steps
 from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover, estimate_pages
 from flows.slots import ocr_slots
 
+
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity (taskset, a container's cpuset), not the machine's count."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 # every core OCRing, plus as many documents again in extraction / PDF building / signing / storing,
 # which take longer than a page's OCR (bench/batch.py: ~1 s OCR, ~3 s after it, much of it waiting)
-DOCUMENTS_IN_FLIGHT = 2 * (os.cpu_count() or 1) + 1
+DOCUMENTS_IN_FLIGHT = 2 * usable_cores() + 1
 WINDOW = 4 * DOCUMENTS_IN_FLIGHT  # documents submitted ahead of completion (bounds the flow's memory)
 CHUNK = 100  # documents per sub-flow run (Prefect's per-task bookkeeping is freed when a sub-flow ends)
 # storage translates every S3 client error (refusals and an unreachable server alike) into StorageError

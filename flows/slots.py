@@ -22,6 +22,11 @@ class Slots:
         self._free = self.total
         self._changed = threading.Condition()
 
+    @property
+    def held(self) -> int:
+        """Slots taken right now (Tesseract processes this process may be running)."""
+        return self.total - self._free
+
     @contextmanager
     def hold(self, wanted: int) -> Iterator[int]:
         """Block until ``wanted`` slots (clamped to 1..total) are free; yield how many were taken."""

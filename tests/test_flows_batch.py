@@ -120,14 +120,29 @@ def test_ocr_slots_never_hand_out_more_than_the_workers() -> None:
             acquired.set()
 
     with slots.hold(9) as taken:  # a long PDF takes every slot, not nine
-        assert taken == 2
+        assert taken == 2 and slots.held == 2
         waiter = threading.Thread(target=single_page)
         waiter.start()
         assert not acquired.wait(0.3)  # a one-page scan waits while every core is busy
     assert acquired.wait(30)
     waiter.join()
+    assert slots.held == 0
     with slots.hold(1), slots.hold(1):  # two one-page scans side by side
-        pass
+        assert slots.held == 2
+
+
+def test_documents_in_flight_follow_the_cores_this_process_may_use() -> None:
+    import os
+
+    from flows.ingest import usable_cores
+
+    allowed = os.sched_getaffinity(0)
+    try:
+        os.sched_setaffinity(0, {min(allowed)})  # as under taskset or a container's cpuset
+        assert usable_cores() == 1
+    finally:
+        os.sched_setaffinity(0, allowed)
+    assert usable_cores() == len(allowed)
 
 
 def test_only_object_store_catalog_and_tsa_errors_are_retried() -> None:
