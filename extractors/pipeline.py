@@ -1,11 +1,12 @@
 """From an input file to recognised pages: triage, split, clean, OCR — pages in parallel.
 
-Each page is one job: decode, preprocess (OpenCV), write the cleaned image
-losslessly (PNG), then ONE Tesseract pass giving words+boxes and the invisible
-text of the one-page searchable PDF, under which the page image is drawn with
-the PNG's own compressed bytes. Jobs run on a pool of ``settings.workers``
-threads, each driving its own single-threaded Tesseract process, so N cores
-OCR N pages at once.
+Each page is one job: decode, preprocess (OpenCV), then ONE Tesseract pass giving
+words+boxes and the invisible text of the one-page searchable PDF, under which the
+page image is drawn with the compressed bytes of the page's lossless PNG. Jobs run on
+a pool of ``settings.workers`` threads, each driving its own single-threaded Tesseract
+process, so N cores OCR N pages at once. Within a job, Tesseract is started before the
+page is decoded (it loads its model meanwhile) and the PNG is compressed while it
+recognises, so the page's wall time is close to Tesseract's own (CPU time is not saved).
 Text-layer PDF pages are only rendered (for QR reading), never OCRed.
 """
 
@@ -31,9 +32,10 @@ from sohoa.settings import Settings
 from sohoa.tools import require, run
 
 log = get_logger(__name__)
-# Tesseract reads cleaned pages from a temporary uncompressed TIFF: ~30× faster to
-# write than a PNG and faster for Tesseract to read.
-RAW_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1]
+# Tesseract reads cleaned pages from a temporary uncompressed TIFF: ~30× faster to write
+# than a PNG and cheaper for Tesseract to read than PNG or PNM. Its resolution tags are the
+# page's dpi (inches), which Tesseract uses instead of a ``--dpi`` option.
+RAW_TIFF = [cv2.IMWRITE_TIFF_COMPRESSION, 1, cv2.IMWRITE_TIFF_RESUNIT, 2]
 
 
 def recognise_file(path: Path, settings: Settings, workdir: Path, steps: preprocess.Steps = preprocess.Steps()) -> OcrResult:
@@ -67,28 +69,38 @@ def process_page(job: PageJob, settings: Settings, workdir: Path, steps: preproc
         page = Page(job.source, job.number, job.origin, *_render(job, settings, workdir))
         text = tesseract.text_of(job.words)
         return OcrPage(page, job.words, text, Source.TEXT_LAYER, None, time.perf_counter() - start)
-    page, pixels, jpeg = _clean_page(job, settings, workdir, steps)
     base = workdir / f"p{job.number:04d}-ocr"
-    if jpeg is not None:
-        found = tesseract.recognise_image(jpeg, base, page.dpi, settings)
-        pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", jpeg=jpeg)
-    else:
-        flate = pngdata.deflate_rows(pixels)
-        pngdata.write_png(workdir / f"p{job.number:04d}.png", pixels, flate, page.dpi)
-        found = _recognise_raw(pixels, base, page.dpi, settings)
-        pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", flate=flate)
+    raw = base.with_suffix(".tif")
+    try:
+        with tesseract.PageRecognition(base, settings) as ocr:
+            page, pixels, jpeg = _clean_page(job, settings, workdir, steps)
+            ocr.feed(_write_raw(raw, pixels, page.dpi))
+            flate = None if jpeg is not None else _write_png(_png_path(workdir, job), pixels, page.dpi)  # while Tesseract recognises
+            found = ocr.result()
+    finally:
+        raw.unlink(missing_ok=True)
+    pdf = add_page_image(found.pdf_path, pixels, workdir / f"p{job.number:04d}.pdf", flate=flate, jpeg=jpeg)
     return OcrPage(page, found.words, found.text, Source.OCR, pdf, time.perf_counter() - start)
 
 
-def _recognise_raw(pixels: np.ndarray, base: Path, dpi: int, settings: Settings) -> tesseract.TesseractPage:
-    """OCR from a temporary uncompressed TIFF: the fastest file for us to write and Tesseract to read."""
-    raw = base.with_suffix(".tif")
-    if not cv2.imwrite(str(raw), pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR), RAW_TIFF):
-        raise OSError(f"could not write {raw}")
-    try:
-        return tesseract.recognise_image(raw, base, dpi, settings)
-    finally:
-        raw.unlink(missing_ok=True)
+def _write_raw(path: Path, pixels: np.ndarray, dpi: int) -> Path:
+    """The temporary uncompressed TIFF that Tesseract reads, declaring ``dpi``."""
+    bgr = pixels if pixels.ndim == 2 else cv2.cvtColor(pixels, cv2.COLOR_RGB2BGR)
+    if not cv2.imwrite(str(path), bgr, [*RAW_TIFF, cv2.IMWRITE_TIFF_XDPI, dpi, cv2.IMWRITE_TIFF_YDPI, dpi]):
+        raise OSError(f"could not write {path}")
+    return path
+
+
+def _png_path(workdir: Path, job: PageJob) -> Path:
+    """Where an OCRed page's cleaned image is written as PNG (unless it is an unchanged JPEG)."""
+    return workdir / f"p{job.number:04d}.png"
+
+
+def _write_png(path: Path, pixels: np.ndarray, dpi: int) -> bytes:
+    """Compress the page once, write it as the PNG page image, and return that Flate data for the PDF."""
+    flate = pngdata.deflate_rows(pixels)
+    pngdata.write_png(path, pixels, flate, dpi)
+    return flate
 
 
 def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preprocess.Steps) -> tuple[Page, np.ndarray, Path | None]:
@@ -108,7 +120,7 @@ def _clean_page(job: PageJob, settings: Settings, workdir: Path, steps: preproce
         shutil.copyfile(job.image, jpeg)
     h, w = cleaned.image.shape[:2]
     rotation = (cleaned.rotation + job.quarter) % 360
-    image_path = jpeg or workdir / f"p{job.number:04d}.png"
+    image_path = jpeg or _png_path(workdir, job)
     page = Page(job.source, job.number, job.origin, image_path, w, h, cleaned.dpi, rotation, cleaned.skew, tuple(cleaned.steps))
     return page, cleaned.image, jpeg
 

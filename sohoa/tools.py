@@ -40,12 +40,17 @@ def run(
     input: bytes | None = None,
     cwd: Path | None = None,
     ok_codes: Sequence[int] = (0,),
+    stdin: int | None = None,
 ) -> subprocess.CompletedProcess[bytes]:
-    """Run a program to completion; raise ToolError (with its stderr) when it fails."""
+    """Run a program to completion; raise ToolError (with its stderr) when it fails.
+
+    ``stdin`` (a file descriptor, e.g. a pipe's read end written to later) replaces ``input``
+    for a program that must start before its input is known.
+    """
     argv = [str(a) for a in args]
     name = Path(argv[0]).name
     try:
-        proc = RUNNER(argv, capture_output=True, timeout=timeout, env=env, input=input, cwd=cwd, check=False)
+        proc = RUNNER(argv, capture_output=True, timeout=timeout, env=env, input=input, stdin=stdin, cwd=cwd, check=False)
     except FileNotFoundError as e:
         raise MissingDependencyError(
             f"Không tìm thấy chương trình {name}; hãy chạy scripts/setup",

@@ -260,3 +260,26 @@ def test_sidecar_from_the_cli_separates_pages_by_form_feed(
     pages = sidecar.read_text(encoding="utf-8").split("\f")
     assert len(pages) == 2 and all(cer(expected_text(), p) <= MAX_CER for p in pages)
     assert out.stat().st_size > 0
+
+
+def test_page_size_in_the_searchable_pdf_follows_the_scans_dpi(vn_block: np.ndarray, scans_dir: Path, ocr_settings: Settings, tmp_path: Path) -> None:
+    """Tesseract learns the dpi from the tags of the image it is fed (not a command-line option)."""
+    import pikepdf
+
+    scan = save_image(vn_block, scans_dir / "dpi400.png", dpi=400)
+    result = recognise_file(scan, ocr_settings, tmp_path / "work")
+    write_searchable_pdf(result, tmp_path / "out.pdf")
+    height, width = vn_block.shape[:2]
+    with pikepdf.open(tmp_path / "out.pdf") as pdf:
+        box = [float(v) for v in pdf.pages[0].mediabox]
+    assert box[2] - box[0] == pytest.approx(width * 72 / 400, abs=0.05)
+    assert box[3] - box[1] == pytest.approx(height * 72 / 400, abs=0.05)
+    assert cer(expected_text(), result.pages[0].text) <= MAX_CER
+
+
+def test_a_failure_while_cleaning_is_raised_not_masked_by_the_waiting_tesseract(ocr_settings: Settings, tmp_path: Path) -> None:
+    """Tesseract is started before the page is cleaned; if cleaning fails, it is given nothing and waited for."""
+    from extractors.tesseract import PageRecognition
+
+    with pytest.raises(ZeroDivisionError), PageRecognition(tmp_path / "p0001-ocr", ocr_settings):
+        raise ZeroDivisionError  # the page's own error, not Tesseract's complaint about an empty list
