@@ -31,9 +31,10 @@ the parsed values alone).
 are most of the tokens of the objects the difference analysis reads, and
 pyHanko reads them, like literal strings ``(…)``, one byte at a time.
 ``read_name_from_stream`` and ``read_literal_bytes`` take the token from one
-block read when it is plain (a name without ``#`` escapes or non-ASCII bytes;
-a string without ``\\`` escapes or nested parentheses) and ends within the
-block; anything else goes to pyHanko's own reader from the token's start.
+block read when it ends within the block and is plain (a name without ``#``
+escapes or non-ASCII bytes; a string whose escapes are one character or three
+octal digits up to ``\\377``, as pyHanko and Ghostscript write them);
+anything else goes to pyHanko's own reader from the token's start.
 
 **Historical revisions (pyHanko).** The difference analysis reads every object
 of the signed revision through a ``HistoricalResolver``, which copies each
@@ -79,7 +80,10 @@ _PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_by
 _PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
 _COPIED = (generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject, generic.ArrayObject)  # fmt: skip
 _NAME_BLOCK = 128
-_LITERAL_BLOCK = 256
+_LITERAL_BLOCK = 1024
+# a run of plain bytes, an escape pyHanko reads the same way in any context, or a parenthesis
+_LITERAL_TOKEN = re.compile(rb"[^()\\]+|\\([0-3][0-7][0-7]|[nrtbf() /%<>\[\]#_&$\\])|[()]")
+_ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _NAME_END = re.compile(rb"[ \n\r\t\f\x00()<>\[\]{}/%]")  # pyHanko's PDF_WHITESPACE + PDF_DELIMITERS
 _PLAIN_NAME = re.compile(rb"[!-\x22\x24-~]*")  # printable ASCII but "#": the bytes are the name
 _BLOCK = 8192
@@ -148,13 +152,29 @@ def read_literal_bytes(stream: IO[bytes]) -> bytes:
     """Same result and stream position as pyHanko's ``_read_string_literal_bytes`` (after ``(``, to ``)``)."""
     start = stream.tell()
     head = stream.read(_LITERAL_BLOCK)
-    end = head.find(b")", 1)
-    body = head[1:end]
-    if end < 0 or b"(" in body or b"\\" in body:
-        stream.seek(start)
-        return _PYHANKO_LITERAL(stream)
-    stream.seek(start + end + 1)
-    return body
+    parts: list[bytes] = []
+    depth, pos = 1, 1
+    while match := _LITERAL_TOKEN.match(head, pos):
+        token, pos = match.group(), match.end()
+        if token == b")":
+            depth -= 1
+            if depth == 0:
+                stream.seek(start + pos)
+                return b"".join(parts)
+        elif token == b"(":
+            depth += 1
+        elif token[0] == 0x5C:  # backslash
+            token = _unescape(match.group(1))
+        parts.append(token)
+    stream.seek(start)  # an escape it does not take, or no ")" within the block
+    return _PYHANKO_LITERAL(stream)
+
+
+def _unescape(escape: bytes) -> bytes:
+    """pyHanko's meaning of ``\\ddd`` (three octal digits, at most 0o377) and of one-character escapes."""
+    if len(escape) == 3:
+        return bytes((int(escape, 8),))
+    return _ESCAPES.get(escape, escape)
 
 
 def subsume_object(self: HistoricalResolver, obj: Any) -> Any:

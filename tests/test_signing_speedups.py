@@ -162,12 +162,15 @@ def test_name_equality_same_as_asn1crypto(names: tuple[str, str, str | None, str
     assert _name(" Sở  KH&ĐT ", None) == _name("sở kh&đt", None)  # folded, as RFC 4518 says
 
 
-_LITERAL_PIECES = st.sampled_from([b"abc", b"(", b")", b"\\", b"\\n", b"\\053", b"\\(", b"\\\r\n", b"\\q", b"\r\n", b"\xc3\xa9", b" "])
+_LITERAL_PIECES = st.sampled_from([
+    b"abc", b"(", b")", b"\\", b"\\n", b"\\b", b"\\053", b"\\376\\377", b"\\000", b"\\5", b"\\59", b"\\08", b"\\777",
+    b"\\400", b"\\(", b"\\)", b"\\\\", b"\\#", b"\\\r\n", b"\\q", b"\r\n", b"\xc3\xa9", b" ", b"7",
+])  # fmt: skip
 
 
 @given(body=st.lists(_LITERAL_PIECES, max_size=12), long=st.booleans(), tail=st.binary(max_size=6))
 def test_pdf_literal_string_same_as_pyhanko(body: list[bytes], long: bool, tail: bytes) -> None:
-    data = b"(" + (b"x" * 300 if long else b"") + b"".join(body) + tail
+    data = b"(" + (b"x" * 1100 if long else b"") + b"".join(body) + tail
 
     def outcome(reader) -> tuple[object, int]:
         stream = BytesIO(data)
