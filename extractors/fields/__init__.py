@@ -11,7 +11,7 @@ from __future__ import annotations
 from extractors.fields import places
 from extractors.fields.anchors import lines_of
 from extractors.fields.classify import classify
-from extractors.fields.decide import LEGIBLE_DPI, decide, low_resolution_reasons, reasons, source_dpi
+from extractors.fields.decide import decide, low_resolution_reasons, reasons, tone_marks_unreliable
 from extractors.fields.reader import Document, empty_field
 from extractors.fields.reread import reread_doubtful
 from extractors.fields.types import registry
@@ -45,6 +45,6 @@ def _extract(doc: Document, doc_type: DocType, type_confidence: float, warnings:
         warnings = (*warnings, "doc_type: không nhận ra loại tài liệu / unrecognised document type")
     why = [*warnings, *reasons(extractor.schema, fields, found.problems, type_confidence,
                                doc.settings.auto_approve_min_confidence)]
-    if any(source_dpi(page.page.steps) < LEGIBLE_DPI for page in doc.result.pages):
+    if any(tone_marks_unreliable(page.page.steps) for page in doc.result.pages):
         why += low_resolution_reasons(extractor.schema, fields)
     return Extraction(doc_type, decide(why), fields, tuple(why), type_confidence)
