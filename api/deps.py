@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security.utils import get_authorization_scheme_param
 
 from sohoa.errors import AuthenticationError
 from sohoa.settings import Settings
@@ -29,13 +31,16 @@ from api.limits import RateLimiter
 from api.security import Principal, Scope, jwt_key, token_subject
 
 SESSION_COOKIE = "sohoa_session"
+QUERY_THREADS = 16  # catalog queries of the hot route in flight per worker process (below the catalog's pool size)
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="<client_id>.<secret>")
 bearer = HTTPBearer(auto_error=False, description="JWT from POST /v1/token")
 
 
 class Services:
-    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer."""
+    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer,
+    and the threads running the portal query's catalog reads (a plain executor: a cheaper hop from the
+    event loop than Starlette's ``run_in_threadpool``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -47,6 +52,7 @@ class Services:
         self._store_cm: AbstractContextManager[Any] | None = None
         self._writer: AuditWriter | None = None
         self._lock = threading.Lock()
+        self.queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="catalog-query")
 
     def store(self) -> Any:
         """The open ``storage.Storage``, opened on first use."""
@@ -66,6 +72,7 @@ class Services:
             return self._writer
 
     def close(self) -> None:
+        self.queries.shutdown(wait=True)
         with self._lock:
             writer, self._writer = self._writer, None
         if writer is not None:
@@ -89,13 +96,28 @@ async def authenticate(
     api_key: Annotated[str | None, Depends(api_key_header)],
     token: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Principal:
-    """The caller, or 401. Failed attempts count against the caller's address's rate limit.
+    """The caller, or 401 (the FastAPI dependency; its parameters document the schemes in OpenAPI).
 
     Async on purpose: it reads memory and stats one small file, so it runs on the
     event loop instead of costing a worker-thread hop on every request."""
+    return authenticated(request, api_key, token.credentials if token else None)
+
+
+def caller(request: Request) -> Principal:
+    """The caller, or 401, read from the headers as ``authenticate`` receives them (empty values
+    count as absent; ``Authorization`` counts only with the ``Bearer`` scheme): for routes served
+    without FastAPI's dependency solving (``api.lean``)."""
+    scheme, credentials = get_authorization_scheme_param(request.headers.get("authorization"))
+    token = credentials if scheme.lower() == "bearer" and credentials else None
+    return authenticated(request, request.headers.get("x-api-key") or None, token)
+
+
+def authenticated(request: Request, api_key: str | None, token: str | None) -> Principal:
+    """Identify the caller by API key, else bearer token, else the UI's session cookie. Failed attempts
+    count against the caller's address's rate limit, successful ones against the client's."""
     svc = services(request)
     try:
-        principal = identify(svc, api_key, token.credentials if token else request.cookies.get(SESSION_COOKIE))
+        principal = identify(svc, api_key, token or request.cookies.get(SESSION_COOKIE))
     except AuthenticationError:
         svc.limiter.hit(f"ip:{_client_ip(request)}")
         raise

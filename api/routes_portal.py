@@ -7,33 +7,26 @@ and acts only for its own agency's procedures.
 
 from __future__ import annotations
 
-from datetime import date
+import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
-from fastapi.responses import RedirectResponse
-from starlette.concurrency import run_in_threadpool
+from fastapi.responses import RedirectResponse, Response
 
 from sohoa.errors import NotFoundError
-from sohoa.model import DocType, DocumentStatus, StoredDocument
+from sohoa.model import DocumentStatus, StoredDocument
 
 from api import backend
 from api.deps import Services, require, services
-from api.schemas import AccessLog, DocumentOut, DocumentPage, ReuseRequest, document_out
+from api.lean import lean_route
+from api.schemas import PURPOSE, SERVING, AccessLog, DocumentOut, DocumentPage, FindQuery, ReuseRequest, document_out, page_json
 from api.security import Principal, Role, Scope
 
 router = APIRouter(prefix="/v1", tags=["portal"])
 
 Reader = Annotated[Principal, Depends(require(Scope.DOCUMENTS_READ))]
-Purpose = Annotated[str, Query(min_length=3, max_length=500, description="why this read is needed (audited)")]
-Serving = Annotated[
-    str | None,
-    Query(
-        min_length=1,
-        max_length=100,
-        description="the procedure this request serves (audited); required for portals, one of their agency's",
-    ),
-]
+Purpose = Annotated[str, Query(min_length=3, max_length=500, description=PURPOSE)]
+Serving = Annotated[str | None, Query(min_length=1, max_length=100, description=SERVING)]
 DocumentId = Annotated[str, Path(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9_-]+$")]
 
 
@@ -45,38 +38,27 @@ def _visible(svc: Services, principal: Principal, document_id: str) -> StoredDoc
     return doc
 
 
-@router.get("/documents", response_model=DocumentPage)
-async def find_documents(
-    request: Request,
-    principal: Reader,
-    owner_id: Annotated[str, Query(min_length=1, max_length=32, description="citizen ID or enterprise code")],
-    purpose: Purpose,
-    type: Annotated[DocType | None, Query()] = None,  # noqa: A002 - the public parameter name
-    valid_on: Annotated[date | None, Query()] = None,
-    procedure: Annotated[str | None, Query(min_length=1, max_length=100, description="only documents issued under this procedure")] = None,
-    for_procedure: Serving = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
-) -> DocumentPage:
+async def find_documents(request: Request, principal: Reader, query: Annotated[FindQuery, Query()]) -> Response:
     """The owner's valid, signed documents with their approved fields and signature summary.
 
     The hot path of every portal: the query runs in a worker thread, the audit
     entries (one per document shown, so the owner's access log lists each) are
     group-committed, and the event loop never blocks."""
-    principal.require_procedure(for_procedure)
+    principal.require_procedure(query.for_procedure)
     svc = services(request)
-    docs = await run_in_threadpool(backend.find_documents, svc, owner_id, type, valid_on, procedure, limit + 1, offset)
-    more = len(docs) > limit
-    docs = docs[:limit]
-    await backend.audit_many(
-        svc, [backend.audit_entry(principal, "find", document_id=d.id, purpose=purpose, procedure=for_procedure) for d in docs]
-    )
-    return DocumentPage(
-        documents=[document_out(d) for d in docs],
-        limit=limit,
-        offset=offset,
-        next_offset=offset + limit if more else None,
-    )
+    docs = await asyncio.get_running_loop().run_in_executor(
+        svc.queries, backend.find_documents, svc, query.owner_id, query.type, query.valid_on, query.procedure,
+        query.limit + 1, query.offset)  # fmt: skip
+    more = len(docs) > query.limit
+    docs = docs[: query.limit]
+    await backend.audit_many(svc, [backend.audit_entry(principal, "find", document_id=d.id, purpose=query.purpose,
+                                                       procedure=query.for_procedure) for d in docs])  # fmt: skip
+    body = page_json(docs, query.limit, query.offset, query.offset + query.limit if more else None)
+    return Response(body, media_type="application/json")
+
+
+router.add_api_route("/documents", find_documents, methods=["GET"], response_model=DocumentPage,
+                     route_class_override=lean_route(Scope.DOCUMENTS_READ, FindQuery))  # fmt: skip
 
 
 @router.get("/documents/{document_id}", response_model=DocumentOut)

@@ -7,12 +7,14 @@ representation without touching the pipeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import pydantic_core
 from pydantic import BaseModel, ConfigDict, Field
 
-from sohoa.model import StoredDocument, VerificationReport
+from sohoa.model import DocType, StoredDocument, VerificationReport
 
 FieldValue = str | int | None
 
@@ -62,6 +64,24 @@ class DocumentPage(BaseModel):
     limit: int
     offset: int
     next_offset: int | None = Field(description="offset of the next page, null on the last page")
+
+
+PURPOSE = "why this read is needed (audited)"
+SERVING = "the procedure this request serves (audited); required for portals, one of their agency's"
+
+
+class FindQuery(BaseModel):
+    """The query string of ``GET /v1/documents``, validated in one pass (``api.lean``); unknown
+    parameters are ignored, as FastAPI does for any route."""
+
+    owner_id: str = Field(min_length=1, max_length=32, description="citizen ID or enterprise code")
+    purpose: str = Field(min_length=3, max_length=500, description=PURPOSE)
+    type: DocType | None = None
+    valid_on: date | None = None
+    procedure: str | None = Field(None, min_length=1, max_length=100, description="only documents issued under this procedure")
+    for_procedure: str | None = Field(None, min_length=1, max_length=100, description=SERVING)
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0, le=1_000_000)
 
 
 class ReuseRequest(BaseModel):
@@ -122,24 +142,38 @@ class ClientCreated(ClientOut):
     client_secret: str = Field(description="shown once; store it safely")
 
 
+def document_json(doc: StoredDocument) -> dict[str, Any]:
+    """The ``DocumentOut`` shape as plain values (dates and datetimes still Python objects)."""
+    meta = doc.meta
+    return {
+        "id": doc.id,
+        "doc_type": doc.doc_type.value,
+        "status": doc.status.value,
+        "owner_id": doc.owner_id,
+        "owner_name": doc.owner_name,
+        "fields": dict(doc.fields),
+        "issue_date": doc.issue_date,
+        "valid_until": doc.valid_until,
+        "dossier_code": meta.dossier_code,
+        "procedure_code": meta.procedure_code,
+        "agency": meta.agency,
+        "superseded_by": doc.superseded_by,
+        "signature": {"signer": doc.signer, "signed_at": doc.signed_at, "sha256": doc.sha256,
+                      "extraction_sha256": doc.extraction_sha256},  # fmt: skip
+    }
+
+
 def document_out(doc: StoredDocument) -> DocumentOut:
-    return DocumentOut(
-        id=doc.id,
-        doc_type=doc.doc_type.value,
-        status=doc.status.value,
-        owner_id=doc.owner_id,
-        owner_name=doc.owner_name,
-        fields=dict(doc.fields),
-        issue_date=doc.issue_date,
-        valid_until=doc.valid_until,
-        dossier_code=doc.meta.dossier_code,
-        procedure_code=doc.meta.procedure_code,
-        agency=doc.meta.agency,
-        superseded_by=doc.superseded_by,
-        signature=SignatureSummary(
-            signer=doc.signer, signed_at=doc.signed_at, sha256=doc.sha256, extraction_sha256=doc.extraction_sha256
-        ),
-    )
+    return DocumentOut.model_validate(document_json(doc))
+
+
+def page_json(docs: Sequence[StoredDocument], limit: int, offset: int, next_offset: int | None) -> bytes:
+    """A ``DocumentPage`` as JSON bytes, without building the models: the portal query's answer.
+
+    Written by pydantic's own serializer, so dates and datetimes read exactly as the
+    model would write them (``tests/test_api_portal_json.py`` compares the two)."""
+    page = {"documents": [document_json(d) for d in docs], "limit": limit, "offset": offset, "next_offset": next_offset}
+    return pydantic_core.to_json(page)
 
 
 def verification_out(report: VerificationReport) -> VerificationOut:

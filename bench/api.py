@@ -17,6 +17,7 @@ worker count — the floor our features add to. Targets (PostgreSQL, 1M document
 ≥ 1,000 req/s and p99 ≤ 25 ms on 2 cores.
 
     .venv/bin/python -m bench.api [--docs 1000000] [--sqlite-docs 100000] [--seconds 15] [--connections 16] [--workers 2]
+        [--rounds 1] [--baseline DIR]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import os
 import random
 import re
 import sqlite3
+import statistics
 import sys
 import tempfile
 import time
@@ -64,15 +66,19 @@ def bare_app() -> object:
     return Starlette(routes=[Route("/v1/documents", documents)])
 
 
-def _serve(factory: str, env: dict[str, str], port: int, workers: int, log: Path) -> None:
-    """uvicorn with ``workers`` processes building their app from ``factory``; their logs go to ``log``."""
+def _serve(factory: str, env: dict[str, str], port: int, workers: int, log: Path, source: str | None = None) -> None:
+    """uvicorn with ``workers`` processes building their app from ``factory``; their logs go to ``log``.
+    With ``source`` (another checkout of the project) the workers import everything from there:
+    spawned processes inherit this ``sys.path``, and this supervisor never imports the app itself."""
     import uvicorn
 
+    if source is not None:
+        sys.path.insert(0, source)
     os.environ.update(env)
     sys.stdin = None  # type: ignore[assignment]  # a spawned process's stdin fd does not reach uvicorn's workers
     os.dup2(os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644), 2)
     uvicorn.run(factory, factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning",
-                access_log=False)  # fmt: skip
+                access_log=False, timeout_worker_healthcheck=120)  # fmt: skip  # a loaded machine imports slowly
 
 
 def _wait_ready(url: str, headers: dict[str, str], timeout: float = 300.0) -> None:
@@ -118,9 +124,9 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, fl
 
 
 def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str, str], script: Path,
-             seconds: int, connections: int) -> dict[str, float]:  # fmt: skip
+             seconds: int, connections: int, source: str | None = None) -> dict[str, float]:  # fmt: skip
     port, log = free_port(), script.with_name(f"{factory.replace(':', '-')}.log")
-    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(factory, env, port, workers, log))
+    server = multiprocessing.get_context("spawn").Process(target=_serve, args=(factory, env, port, workers, log, source))
     server.start()
     try:
         base = f"http://127.0.0.1:{port}"
@@ -130,7 +136,7 @@ def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str,
             print(log.read_text(errors="replace")[-3000:])
             raise
         _wrk(base, script, 3, connections)  # warm-up: every worker's pool, caches and first checkpoint
-        return _wrk(base, script, seconds, connections)
+        return {**_wrk(base, script, seconds, connections), "loadavg": os.getloadavg()[0]}
     finally:
         server.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
         server.join(30)
@@ -165,13 +171,24 @@ def _portal_key(env: dict[str, str]) -> str:
 
 
 def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Ours and the bare peer on one catalog, same workers, same wrk script."""
+    """Ours, the ``--baseline`` checkout's app if given, and the bare peer on one catalog, same workers, same
+    wrk script; ``--rounds`` times in turn (A/B/peer, A/B/peer, ...), so a shared machine's load hits all
+    alike. Each figure is the median over the rounds."""
     key = _portal_key(env)
     script = _lua(sample, key, base / "portal.lua")
     timing = (script, args.seconds, args.connections)
-    ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing)
-    peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, *timing)
-    return {"sohoa": ours, "bare": peer}
+    runs: dict[str, list[dict[str, float]]] = {}
+    for _ in range(args.rounds):
+        ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing)
+        runs.setdefault("sohoa", []).append(ours)
+        if args.baseline:
+            before = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing,
+                              source=str(args.baseline))  # fmt: skip
+            runs.setdefault("baseline", []).append(before)
+        peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, *timing)
+        runs.setdefault("bare", []).append(peer)
+        print("round:", {name: {k: round(v, 1) for k, v in rs[-1].items()} for name, rs in runs.items()}, flush=True)
+    return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
 
 
 def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
@@ -187,6 +204,8 @@ def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
         pki_port = free_port()
         try:
             for name, docs in (("postgresql", args.docs), ("sqlite", args.sqlite_docs)):
+                if docs == 0:
+                    continue
                 owners, rng = max(1, docs // 3), random.Random(17)
                 sample = [_owner(rng.randrange(owners)) for _ in range(2000)]
                 if name == "postgresql":
@@ -217,15 +236,23 @@ def _print(name: str, result: dict[str, dict[str, float]], workers: int) -> None
     print(f"{'p50 ms':28}{ours['p50']:>10.2f}{peer['p50']:>12.2f}{ours['p50'] / peer['p50']:>8.2f}")
     print(f"{'p99 ms':28}{ours['p99']:>10.2f}{peer['p99']:>12.2f}{ours['p99'] / peer['p99']:>8.2f}{'≤ 25':>10}")
     print(f"{'non-2xx responses':28}{ours['non_2xx']:>10.0f}{peer['non_2xx']:>12.0f}")
+    print(f"{'load average (1 min)':28}{ours['loadavg']:>10.1f}{peer['loadavg']:>12.1f}")
+    if "baseline" in result:
+        before = result["baseline"]
+        print(f"baseline checkout, same rounds: {before['rps']:.0f} req/s (ours ×{ours['rps'] / before['rps']:.2f}), "
+              f"p50 {before['p50']:.2f} ms, p99 {before['p99']:.2f} ms, non-2xx {before['non_2xx']:.0f}")  # fmt: skip
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=1_000_000, help="documents in the PostgreSQL catalog")
-    parser.add_argument("--sqlite-docs", type=int, default=100_000, help="documents in the SQLite catalog")
+    parser.add_argument("--sqlite-docs", type=int, default=100_000, help="documents in the SQLite catalog (0: skip)")
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
+    parser.add_argument("--rounds", type=int, default=1, help="measure each app this many times, in turn")
+    parser.add_argument("--baseline", type=Path, help="another checkout of the project (e.g. `git archive` of an "
+                        "older commit) whose app is measured in the same rounds, for a before/after")  # fmt: skip
     args = parser.parse_args()
     for name, result in bench(args).items():
         _print(name, result, args.workers)

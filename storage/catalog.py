@@ -10,20 +10,23 @@ Nothing is deleted within retention: superseding and revoking change status.
 from __future__ import annotations
 
 import fcntl
+import functools
 import re
 import threading
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from sqlalchemy.engine import Engine, RowMapping
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, SQLAlchemyError
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
@@ -34,6 +37,12 @@ _OWNER_JUNK = re.compile(r"[\s.]")
 _MIGRATING = threading.Lock()  # Alembic's ``context`` proxy is module-global: one migration per process at a time
 BULK_ROWS = 1000  # rows per INSERT executemany in ``rebuild``
 MIGRATION_LOCK_KEY = int.from_bytes(b"sohoa", "big")  # the PostgreSQL advisory lock id of catalog migrations
+POOL_SIZE = 20  # connections kept per process: above the concurrent requests of an API worker, so none is
+# opened and closed per request (an overflow connection costs a PostgreSQL backend start)
+POOL_OVERFLOW = 20
+POOL_RECYCLE_SECONDS = 1800
+IDLE_PING_SECONDS = 10.0  # a connection idle this long is pinged at checkout; a busy one is not
+_T = TypeVar("_T")
 
 
 def normalise_owner_id(owner_id: str) -> str:
@@ -43,12 +52,38 @@ def normalise_owner_id(owner_id: str) -> str:
 
 def create_catalog_engine(url: str) -> Engine:
     """An engine for ``url``. For SQLite the file's folder is created on the way and writers
-    from several threads (batch flows, API workers) wait up to 30 s for the lock instead of failing."""
+    from several threads (batch flows, API workers) wait up to 30 s for the lock instead of failing.
+
+    For PostgreSQL the pool keeps ``POOL_SIZE`` connections and pings only a connection that sat
+    idle ``IDLE_PING_SECONDS`` or more (``_ping_when_idle``) instead of every checkout (SQLAlchemy's
+    ``pool_pre_ping`` costs a round trip per query); a connection that breaks while in use fails its
+    statement, marks the pool stale, and reads retry once (``Catalog._read``)."""
     if url.startswith("sqlite:"):
         if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return sa.create_engine(url, connect_args={"timeout": 30})
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_recycle=POOL_RECYCLE_SECONDS)
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection at checkout only when it was idle ``IDLE_PING_SECONDS`` or more (the
+    server may have restarted or dropped it meanwhile); a failed ping makes the pool open a new one."""
+
+    @sa.event.listens_for(engine, "checkin")
+    def _checked_in(_: Any, record: ConnectionPoolEntry) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: ConnectionPoolEntry, _: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as e:  # noqa: BLE001 - any failure means this connection is unusable
+            raise DisconnectionError("idle connection failed its ping") from e
 
 
 @contextmanager
@@ -174,17 +209,42 @@ def find_query(
     offset: int = 0,
     status: DocumentStatus = DocumentStatus.ACTIVE,
 ) -> sa.Select[Any]:
-    """The portal query (served by ``ix_documents_portal``); the benchmark EXPLAINs exactly this."""
-    query = sa.select(documents).where(
-        documents.c.owner_id == normalise_owner_id(owner_id), documents.c.status == status.value
-    )
+    """The portal query (served by ``ix_documents_portal``) with its values bound; the benchmark EXPLAINs this."""
+    statement, params = _find(owner_id, doc_type, valid_on, procedure, limit, offset, status)
+    return statement.params(params)
+
+
+def _find(
+    owner_id: str, doc_type: DocType | str | None, valid_on: date | None, procedure: str | None, limit: int,
+    offset: int, status: DocumentStatus,
+) -> tuple[sa.Select[Any], dict[str, Any]]:  # fmt: skip
+    """The portal query's statement (built once per combination of filters) and its parameter values."""
+    params: dict[str, Any] = {"owner_id": normalise_owner_id(owner_id), "status": status.value, "limit": limit,
+                              "offset": offset}  # fmt: skip
     if doc_type is not None:
-        query = query.where(documents.c.doc_type == _doc_type(doc_type).value)
+        params["doc_type"] = _doc_type(doc_type).value
     if valid_on is not None:
-        query = query.where(sa.or_(documents.c.valid_until.is_(None), documents.c.valid_until >= valid_on))
+        params["valid_on"] = valid_on
     if procedure is not None:
-        query = query.where(documents.c.procedure_code == procedure)
-    return query.order_by(documents.c.signed_at.desc(), documents.c.id).limit(limit).offset(offset)
+        params["procedure"] = procedure
+    return _find_statement(doc_type is not None, valid_on is not None, procedure is not None), params
+
+
+_DOCUMENT_COLUMNS = [c for c in documents.c if c.name not in {"pdf_version", "timestamped_at", "tsa_not_after"}]
+
+
+@functools.cache  # 8 statements at most; building one costs more than running the query on SQLite
+def _find_statement(by_type: bool, by_validity: bool, by_procedure: bool) -> sa.Select[Any]:
+    c = documents.c
+    query = sa.select(*_DOCUMENT_COLUMNS).where(c.owner_id == sa.bindparam("owner_id"), c.status == sa.bindparam("status"))
+    if by_type:
+        query = query.where(c.doc_type == sa.bindparam("doc_type"))
+    if by_validity:
+        query = query.where(sa.or_(c.valid_until.is_(None), c.valid_until >= sa.bindparam("valid_on")))
+    if by_procedure:
+        query = query.where(c.procedure_code == sa.bindparam("procedure"))
+    limit, offset = sa.bindparam("limit", type_=sa.Integer), sa.bindparam("offset", type_=sa.Integer)
+    return query.order_by(c.signed_at.desc(), c.id).limit(limit).offset(offset)
 
 
 _SUPERSEDE = (
@@ -212,6 +272,8 @@ class Catalog:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Reads are single SELECTs: in autocommit they need no BEGIN and ROLLBACK round trips.
+        self._reader = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @classmethod
     def open(cls, url: str) -> Catalog:
@@ -222,19 +284,30 @@ class Catalog:
     def close(self) -> None:
         self.engine.dispose()
 
-    def _rows(self, query: sa.Select[Any]) -> list[StoredDocument]:
+    def _read(self, query: sa.Select[Any], collect: Callable[[sa.CursorResult[Any]], _T],
+              params: dict[str, Any] | None = None) -> _T:  # fmt: skip
+        """Run a read; once more on a fresh connection when the pooled one turned out to be broken
+        (a server restart since its last use: reads are safe to repeat)."""
         try:
-            with self.engine.connect() as conn:
-                return [_row_to_document(r) for r in conn.execute(query).mappings()]
+            try:
+                return self._run(query, collect, params)
+            except DBAPIError as e:
+                if not e.connection_invalidated:
+                    raise
+                return self._run(query, collect, params)
         except SQLAlchemyError as e:
             raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
 
+    def _run(self, query: sa.Select[Any], collect: Callable[[sa.CursorResult[Any]], _T],
+             params: dict[str, Any] | None) -> _T:  # fmt: skip
+        with self._reader.connect() as conn:
+            return collect(conn.execute(query, params))
+
+    def _rows(self, query: sa.Select[Any], params: dict[str, Any] | None = None) -> list[StoredDocument]:
+        return self._read(query, lambda result: [_row_to_document(r) for r in result.mappings()], params)
+
     def _scalars(self, query: sa.Select[Any]) -> list[Any]:
-        try:
-            with self.engine.connect() as conn:
-                return list(conn.execute(query).scalars())
-        except SQLAlchemyError as e:
-            raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
+        return self._read(query, lambda result: list(result.scalars()))
 
     def _write(self, statement: sa.Executable, params: list[dict[str, Any]] | None = None) -> None:
         try:
@@ -334,7 +407,7 @@ class Catalog:
         status: DocumentStatus = DocumentStatus.ACTIVE,
     ) -> list[StoredDocument]:
         """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones."""
-        return self._rows(find_query(owner_id, doc_type, valid_on, procedure, limit, offset, status))
+        return self._rows(*_find(owner_id, doc_type, valid_on, procedure, limit, offset, status))
 
     def ids(self, status: DocumentStatus | None = None) -> set[str]:
         """Ids of every document, or of those in ``status``."""
