@@ -183,13 +183,13 @@ def throughput(pages: int, rounds: int, config: dict[str, Any], env: dict[str, s
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) < 2:
         raise SystemExit(f"bench/batch.py needs 2 usable cores, this process may use {allowed}")
-    legs: list[dict[str, float]] = []
+    legs: list[dict[str, Any]] = []
     for r in range(rounds):
         for n in ((1, 2) if r % 2 == 0 else (2, 1)):
             leg = one_leg(allowed[:n], {**config, "pages": pages, "tag": f"r{r}"}, env)
             print(f"  round {r + 1}, {n} core{'s' * (n > 1)}: {leg['pages_per_min']:.1f} pages/min, cores {leg['busy']:.0%} "
-                  f"busy with the pipeline, OCR slots {leg['ocr_slots_held']:.0%} held (load {leg['load_before']:.1f} → {leg['load_after']:.1f}; {leg['outcomes']})",
-                  file=sys.stderr)
+                  f"busy with the pipeline, OCR slots {leg['ocr_slots_held']:.0%} held "
+                  f"(load {leg['load_before']:.1f} → {leg['load_after']:.1f}; {leg['outcomes']})", file=sys.stderr)
             legs.append(leg)
     pin(config["services"].values(), allowed)
     out: dict[str, Any] = {"legs": legs}
