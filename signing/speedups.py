@@ -23,9 +23,10 @@ were prepared over and over. ``_ldap_string_prep`` is a pure function of its
 string (it does not use ``self``): its results are memoised per process.
 For the same reason whole-name equality (RFC 5280 §7.1) and ``hashable``
 (the registry key built from the prepared values) are memoised per DER
-encoding: each document brings its own parsed copies of the same few names,
-and a name's encoding determines both answers (asn1crypto derives them from
-the parsed values alone).
+encoding of the RDN sequence (not of the ``Name``, which may carry an explicit
+tag): each document brings its own parsed copies of the same few names, and
+that encoding determines both answers (asn1crypto derives them from the
+parsed values alone).
 
 **PDF names and literal strings (pyHanko).** Names (``/Type``, ``/Font``…)
 are most of the tokens of the objects the difference analysis reads, and
@@ -78,7 +79,10 @@ _ASN1CRYPTO_HASHABLE: property = x509.Name.hashable
 _PYHANKO_NAME: Callable[[IO[bytes]], generic.NameObject] = generic.NameObject.read_from_stream
 _PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_bytes
 _PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
-_COPIED = (generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject, generic.ArrayObject)  # fmt: skip
+_COPIED = (  # the types pyHanko's copy rebuilds; anything else it returns as is
+    generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject,
+    generic.ArrayObject,
+)  # fmt: skip
 _NAME_BLOCK = 128
 _LITERAL_BLOCK = 1024
 # a run of plain bytes, an escape pyHanko reads the same way in any context, or a parenthesis
