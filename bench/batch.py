@@ -183,6 +183,9 @@ def throughput(pages: int, rounds: int, config: dict[str, Any], env: dict[str, s
     allowed = sorted(os.sched_getaffinity(0))
     if len(allowed) < 2:
         raise SystemExit(f"bench/batch.py needs 2 usable cores, this process may use {allowed}")
+    print(f"placement: each leg's ingest process and its tools pinned to N of cores {allowed[:2]} (workers=N); MinIO, "
+          "the PKI animator (TSA/OCSP/CRL) and Prefect's API pinned to the same N cores: the whole system on N cores "
+          "(conservative: in production the services run elsewhere)", file=sys.stderr)
     legs: list[dict[str, Any]] = []
     for r in range(rounds):
         for n in ((1, 2) if r % 2 == 0 else (2, 1)):
