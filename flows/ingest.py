@@ -21,7 +21,6 @@ and anything else fails the file (the batch goes on, the summary says so).
 
 from __future__ import annotations
 
-import os
 import time
 import uuid
 from pathlib import Path
@@ -35,17 +34,11 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from prefect.tasks import exponential_backoff
 
 from sohoa.errors import CatalogError, StorageError, TimestampError
-from sohoa.settings import Settings
+from sohoa.settings import Settings, usable_cores
 
 from flows import progress, resources, steps
 from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover, estimate_pages
 from flows.slots import ocr_slots
-
-
-def usable_cores() -> int:
-    """Cores this process may run on: its CPU affinity (taskset, a container's cpuset), not the machine's count."""
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity else os.cpu_count() or 1
 
 
 # every core OCRing, plus as many documents again in extraction / PDF building / signing / storing,

@@ -23,6 +23,12 @@ from sohoa.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+
+def usable_cores() -> int:
+    """Cores this process may run on: its CPU affinity (taskset, a container's cpuset), not the machine's count."""
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
 class SignerBackend(StrEnum):
     PKCS12 = "pkcs12"
     PKCS11 = "pkcs11"
@@ -58,7 +64,7 @@ class Settings(BaseSettings):
 
     # --- flows ------------------------------------------------------------------------
     prefect_api_url: str | None = Field(None, description="Prefect server; empty = ephemeral API")
-    workers: int = Field(default_factory=lambda: os.cpu_count() or 1, description="OCR processes")
+    workers: int = Field(default_factory=usable_cores, description="OCR processes")
     retimestamp_after_days: int = Field(730, description="Re-timestamp a document whose newest timestamp is older (days)")
     retimestamp_tsa_margin_days: int = Field(180, description="Re-timestamp when the newest timestamp's TSA certificate expires within (days)")
 
@@ -135,7 +141,7 @@ def settings_table() -> str:
 
 def _shown_default(field: FieldInfo) -> str:
     if field.default_factory is not None:
-        return "(number of cores)"
+        return "(cores this process may use)"
     value = field.default
     if isinstance(value, SecretStr):
         return "(development value)" if value.get_secret_value() else "(empty)"

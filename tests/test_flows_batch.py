@@ -134,7 +134,7 @@ def test_ocr_slots_never_hand_out_more_than_the_workers() -> None:
 def test_documents_in_flight_follow_the_cores_this_process_may_use() -> None:
     import os
 
-    from flows.ingest import usable_cores
+    from sohoa.settings import usable_cores
 
     allowed = os.sched_getaffinity(0)
     try:
