@@ -46,6 +46,22 @@ returned as they are. ``subsume_object`` returns primitives at once, after
 the same container checks (so the same errors), and hands containers to
 pyHanko's own copy, which recurses back through it.
 
+**PDF dictionaries (pyHanko).** Every object the difference analysis reads is
+a dictionary, which pyHanko reads token by token with several Python calls
+per byte of whitespace, number or reference. ``read_dictionary`` reads the
+whole dictionary from one block with one regular expression per token when
+it holds only the common tokens, each followed by whitespace or a delimiter:
+plain names, numbers (``[+-]`` digits with at most one ``.``), references
+``N G R`` (one space each: within the 20 bytes pyHanko peeks at),
+``true``/``false``/``null``, literal strings without ``\\``, ``(`` or ``)``
+inside, hex strings without whitespace, nested arrays and dictionaries. It
+builds them with pyHanko's own constructors (the same ``container_ref``
+on every value, none on keys) and hands the end to pyHanko's own stream
+reader. Anything else — a comment, an escape, ``#`` in a name, a duplicate
+key, another spacing of a reference, more than a block or 32 levels, a
+content stream or metadata stream — goes to pyHanko's own reader from the
+dictionary's start, so its edge cases and errors are pyHanko's.
+
 **DER encoding (asn1crypto).** ``Asn1Value.dump`` reads ``self.contents`` two
 or three times (for the value, for its header, once more per explicit tag). On
 a structure built in Python rather than parsed — every CMS structure pyHanko
@@ -79,6 +95,7 @@ _ASN1CRYPTO_HASHABLE: property = x509.Name.hashable
 _PYHANKO_NAME: Callable[[IO[bytes]], generic.NameObject] = generic.NameObject.read_from_stream
 _PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_bytes
 _PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
+_PYHANKO_DICT: Callable[..., generic.DictionaryObject] = generic.DictionaryObject.read_from_stream
 _COPIED = (  # the types pyHanko's copy rebuilds; anything else it returns as is
     generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject,
     generic.ArrayObject,
@@ -93,6 +110,18 @@ _PLAIN_NAME = re.compile(rb"[!-\x22\x24-~]*")  # printable ASCII but "#": the by
 _BLOCK = 8192
 _WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")  # pyHanko's PDF_WHITESPACE
 _HEX = re.compile(rb"[0-9A-Fa-f]*")
+_DICT_BLOCK = 4096
+_MAX_DEPTH = 32
+_AFTER = rb"(?=[ \n\r\t\f\x00()<>\[\]{}/%])"  # a token pyHanko ends at the next whitespace or delimiter
+_DICT_TOKEN = re.compile(
+    rb"[ \n\r\t\f\x00]*(?:(?P<ref>([1-9][0-9]{0,9}) ([0-9]{1,5}) R)" + _AFTER
+    + rb"|(?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))" + _AFTER
+    + rb"|(?P<name>/[^\x00-\x20\x7f-\xff#%()/<>\[\]{}]*)" + _AFTER
+    + rb"|(?P<word>true|false|null)" + _AFTER
+    + rb"|\((?P<literal>[^()\\]*)\)|<(?P<hex>[0-9A-Fa-f]*)>|(?P<open><<|\[)|(?P<close>>>|\]))"
+)  # fmt: skip
+_WORDS = {b"true": lambda: generic.BooleanObject(True), b"false": lambda: generic.BooleanObject(False),
+          b"null": generic.NullObject}  # fmt: skip
 
 
 def read_hex_string_from_stream(stream: IO[bytes]) -> generic.ByteStringObject | generic.TextStringObject:
@@ -190,6 +219,92 @@ def subsume_object(self: HistoricalResolver, obj: Any) -> Any:
     return obj
 
 
+class _Unusual(Exception):
+    """The fast path met something it does not read exactly like pyHanko: pyHanko reads it instead."""
+
+
+def read_dictionary(
+    stream: IO[bytes],
+    container_ref: Any,
+    as_metadata_stream: bool = False,
+    in_content_stream: generic.ContentOpReading = generic.ContentOpReading.NO,
+) -> generic.DictionaryObject:
+    """Same result, stream position and errors as pyHanko's ``DictionaryObject.read_from_stream``."""
+    start = stream.tell()
+    if not as_metadata_stream and not in_content_stream:
+        block = stream.read(_DICT_BLOCK)
+        try:
+            if block[:2] != b"<<":
+                raise _Unusual
+            handler = container_ref.get_pdf_handler()
+            data, end = _dict_body(block, 2, (container_ref, handler), 0)
+        except Exception:  # _Unusual, or pyHanko's own error, which its reader raises below
+            pass
+        else:
+            stream.seek(start + end)
+            payload = generic._maybe_read_stream_payload(stream, data, handler)  # pyHanko's, as its reader does
+            if payload is None:
+                return generic.DictionaryObject(data)
+            return generic.StreamObject(data, encoded_data=payload)
+    stream.seek(start)
+    return _PYHANKO_DICT(stream, container_ref, as_metadata_stream, in_content_stream)
+
+
+def _token(block: bytes, pos: int) -> re.Match[bytes]:
+    match = _DICT_TOKEN.match(block, pos)
+    if match is None:
+        raise _Unusual
+    return match
+
+
+def _dict_body(block: bytes, pos: int, context: tuple[Any, Any], depth: int) -> tuple[dict[Any, Any], int]:
+    """The entries after ``<<`` up to ``>>`` and the position after it."""
+    data: dict[Any, Any] = {}
+    while (token := _token(block, pos)).lastgroup != "close":
+        if token.lastgroup != "name" or (key := generic.NameObject(token["name"].decode("ascii"))) in data:
+            raise _Unusual  # not a key, or a duplicate one (pyHanko warns or raises)
+        data[key], pos = _value(block, _token(block, token.end()), context, depth)
+    if token["close"] != b">>":
+        raise _Unusual
+    return data, token.end()
+
+
+def _array_body(block: bytes, pos: int, context: tuple[Any, Any], depth: int) -> tuple[generic.ArrayObject, int]:
+    """The items after ``[`` up to ``]`` and the position after it."""
+    array = generic.ArrayObject()
+    while (token := _token(block, pos)).lastgroup != "close":
+        item, pos = _value(block, token, context, depth)
+        array.append(item)
+    if token["close"] != b"]":
+        raise _Unusual
+    return array, token.end()
+
+
+def _value(block: bytes, token: re.Match[bytes], context: tuple[Any, Any], depth: int) -> tuple[Any, int]:
+    """The object a token starts, as pyHanko's ``read_object`` builds it, and the position after it."""
+    kind, text, end = token.lastgroup, token[token.lastgroup or 0], token.end()
+    if kind == "ref":
+        value: Any = generic.IndirectObject(int(token[2]), int(token[3]), context[1])
+    elif kind == "num":
+        value = (generic.FloatObject if b"." in text else generic.NumberObject)(text.decode("ascii"))
+    elif kind == "name":
+        value = generic.NameObject(text.decode("ascii"))
+    elif kind == "word":
+        value = _WORDS[text]()
+    elif kind == "literal":
+        value = generic.pdf_string(text)
+    elif kind == "hex":
+        value = generic.pdf_string(binascii.unhexlify(text + b"0" * (len(text) % 2)))
+    elif kind == "open" and depth < _MAX_DEPTH:
+        body = _dict_body if text == b"<<" else _array_body
+        value, end = body(block, end, context, depth + 1)
+        value = generic.DictionaryObject(value) if text == b"<<" else value
+    else:
+        raise _Unusual
+    value.container_ref = context[0]
+    return value, end
+
+
 def name_eq(self: x509.Name, other: object) -> bool:
     """asn1crypto's ``Name.__eq__`` (which compares the chosen RDN sequences), memoised per pair of encodings.
 
@@ -243,6 +358,7 @@ def install() -> None:
     generic.NameObject.read_from_stream = staticmethod(read_name_from_stream)
     generic._read_string_literal_bytes = read_literal_bytes
     HistoricalResolver._subsume_object = subsume_object
+    generic.DictionaryObject.read_from_stream = staticmethod(read_dictionary)
 
 
 @contextmanager
@@ -256,6 +372,7 @@ def stock_libraries() -> Iterator[None]:
     generic.NameObject.read_from_stream = staticmethod(_PYHANKO_NAME)
     generic._read_string_literal_bytes = _PYHANKO_LITERAL
     HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
+    generic.DictionaryObject.read_from_stream = staticmethod(_PYHANKO_DICT)
     try:
         yield
     finally:

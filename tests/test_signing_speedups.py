@@ -16,10 +16,13 @@ from pyhanko.pdf_utils.writer import PdfFileWriter
 from signing.speedups import (
     _ASN1CRYPTO_PREP,
     _PYHANKO,
+    _PYHANKO_DICT,
     _PYHANKO_LITERAL,
     _PYHANKO_NAME,
+    _dict_body,
     der_dump,
     ldap_string_prep,
+    read_dictionary,
     read_hex_string_from_stream,
     read_literal_bytes,
     read_name_from_stream,
@@ -235,3 +238,88 @@ def test_historical_copy_same_as_pyhanko(values: list[generic.PdfObject], update
             with stock_libraries():
                 stock_copy = stock._subsume_object(raw)
             assert _copies_alike(subsume_object(ours, raw), stock_copy, (ours, stock))
+
+
+def _shape(obj: object, ref: object) -> object:
+    """Everything pyHanko's reader decides about an object: type, value, container references, stream bytes."""
+    cref = vars(obj).get("container_ref", "unset") if hasattr(obj, "__dict__") else "none"
+    head = (type(obj).__name__, "ref" if cref is ref else repr(cref))
+    if isinstance(obj, generic.DictionaryObject):
+        items = tuple((type(k).__name__, str(k), "container_ref" in vars(k), _shape(v, ref)) for k, v in obj.items())
+        return head, items, getattr(obj, "_encoded_data", None)
+    if isinstance(obj, generic.ArrayObject):
+        return head, tuple(_shape(item, ref) for item in obj)
+    if isinstance(obj, generic.IndirectObject):
+        return head, obj.idnum, obj.generation, obj.reference.pdf is ref.pdf
+    if isinstance(obj, generic.NullObject):  # its repr is an address
+        return head
+    return head, repr(obj), getattr(obj, "autodetected_encoding", None)
+
+
+def _dict_outcome(reader, data: bytes, stock: bool) -> tuple[object, ...]:
+    ref = generic.Reference(1, 0, _HANDLER)
+    stream = BytesIO(data)
+    try:
+        with stock_libraries() if stock else nullcontext():
+            return _shape(reader(stream, ref), ref), stream.tell()
+    except Exception as e:  # the error, its message (positions) included, is part of the behaviour compared
+        return type(e).__name__, str(e), -1
+
+
+def _small_pdf() -> PdfFileReader:
+    out = BytesIO()
+    PdfFileWriter().write(out)
+    return PdfFileReader(out, strict=False)
+
+
+_HANDLER = _small_pdf()
+_DICT_PIECES = st.sampled_from([
+    b"/Type", b"/Sig", b"/A#20B", b"/", b"/K", b" ", b"\n", b"\r\n", b"\x00", b"\x0b", b"%c\n", b"12", b"0", b"-3",
+    b"+.5", b"1.", b"1,2", b"1.2.3", b"05", b"1 0 R", b"12 0 R", b"1  0 R", b"1\n0 R", b"0 0 R", b"3 0 Rx", b"R",
+    b"12345678901 0 R", b"true", b"false", b"null", b"nul", b"(a b)", b"(a(b)c)", b"(\\n)", b"<0aF>", b"<0a f>",
+    b"<>", b"<<", b">>", b"[", b"]", b">", b"stream\n", b"s", b"\xc3\xa9", b"{", b"(\xfe\xff\x00A)", b"(", b")",
+    b"(\r\n\t)", b"/Length 3", b"endstream",
+])  # fmt: skip
+
+
+@given(body=st.lists(_DICT_PIECES, max_size=24), close=st.booleans(), tail=st.binary(max_size=6))
+def test_pdf_dictionary_soup_same_as_pyhanko(body: list[bytes], close: bool, tail: bytes) -> None:
+    """Any mix of tokens, spacings and junk: same objects, position and errors as pyHanko's own reader."""
+    data = b"<<" + b"".join(body) + (b">>" if close else b"") + tail
+    assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
+
+
+_SPACE = st.sampled_from([b" ", b"", b"\n", b"\r\n", b"  \x00"])
+_ATOMS = st.sampled_from([
+    b"12", b"-3", b"+.5", b"1.", b"0.25", b"1 0 R", b"42 7 R", b"true", b"false", b"null", b"/Name", b"/",
+    b"(Ban sao)", b"()", b"(\xfe\xff\x00A)", b"<0aF>", b"<abc>", b"<>",
+])  # fmt: skip
+
+
+def _pdf_text(draw: st.DrawFn, depth: int = 0) -> bytes:
+    """A well-formed value: an atom, an array or a dictionary, with random (valid) spacing."""
+    kind = draw(st.sampled_from(["atom", "atom", "array", "dict"] if depth < 3 else ["atom"]))
+    if kind == "atom":
+        return draw(_ATOMS)
+    items = [draw(_SPACE) + (b"/K" + draw(st.sampled_from([b"", b"1", b"ey"])) + b" " if kind == "dict" else b"")
+             + _pdf_text(draw, depth + 1) for _ in range(draw(st.integers(0, 4)))]  # fmt: skip
+    pad = b" " if kind == "array" else b""  # "[1 2]": array items need a separator, dictionary keys bring "/"
+    return (b"<<" if kind == "dict" else b"[") + pad.join(items) + draw(_SPACE) + (b">>" if kind == "dict" else b"]")
+
+
+@settings(deadline=None)
+@given(draw=st.data(), after=st.sampled_from([b"", b"\nendobj", b" /Next", b"\nstream\r\nabc\nendstream"]))
+def test_pdf_dictionary_well_formed_same_as_pyhanko(draw: st.DataObject, after: bytes) -> None:
+    """Nested dictionaries, arrays and every common token (the fast path), then what follows an object."""
+    entries = [draw.draw(st.sampled_from([b"/Length", b"/Type", b"/V"])) + b" " + _pdf_text(draw.draw)
+               for _ in range(draw.draw(st.integers(0, 5)))]  # fmt: skip
+    data = b"<<" + b"\n".join(entries) + b">>" + after
+    assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
+
+
+def test_pdf_dictionary_fast_path_is_installed_and_taken() -> None:
+    data = b"<</Type /Annot /Rect [0 0 612.5 -1] /P 3 0 R /T (Ban sao) /Kids [<</V <0a>>>] /F true /N null>>"
+    body, end = _dict_body(data, 2, (None, _HANDLER), 0)  # read without falling back to pyHanko
+    assert end == len(data) and list(body) == ["/Type", "/Rect", "/P", "/T", "/Kids", "/F", "/N"]
+    assert generic.DictionaryObject.read_from_stream is read_dictionary
+    assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
