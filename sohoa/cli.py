@@ -194,7 +194,10 @@ def serve(
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
     else:  # each worker process builds its app from the environment
-        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers, **bind)  # type: ignore[arg-type]
+        # uvicorn gives a worker 5 s to come up by default: importing the stack (OpenCV, pyHanko,
+        # SQLAlchemy) on a busy machine takes longer, and the worker would be killed and restarted forever
+        uvicorn.run("api.app:app_from_environment", factory=True, workers=workers,  # type: ignore[arg-type]
+                    timeout_worker_healthcheck=120, **bind)
 
 
 @app.command()
