@@ -53,12 +53,12 @@ whole dictionary from one block with one regular expression per token when
 it holds only the common tokens, each followed by whitespace or a delimiter:
 plain names, numbers (``[+-]`` digits with at most one ``.``), references
 ``N G R`` (one space each: within the 20 bytes pyHanko peeks at),
-``true``/``false``/``null``, literal strings without ``\\``, ``(`` or ``)``
-inside, hex strings without whitespace, nested arrays and dictionaries. It
+``true``/``false``/``null``, literal strings (read as above), hex strings
+without whitespace, nested arrays and dictionaries. It
 builds them with pyHanko's own constructors (the same ``container_ref``
 on every value, none on keys) and hands the end to pyHanko's own stream
 reader. Anything else — a comment, an escape, ``#`` in a name, a duplicate
-key, another spacing of a reference, more than a block or 32 levels, a
+key, another spacing of a reference, more than 64 KB or 32 levels, a
 content stream or metadata stream — goes to pyHanko's own reader from the
 dictionary's start, so its edge cases and errors are pyHanko's.
 
@@ -111,6 +111,7 @@ _BLOCK = 8192
 _WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")  # pyHanko's PDF_WHITESPACE
 _HEX = re.compile(rb"[0-9A-Fa-f]*")
 _DICT_BLOCK = 4096
+_BIG_DICT_BLOCK = 61440  # for a dictionary longer than _DICT_BLOCK: a signature's, with its ~16 KB /Contents
 _MAX_DEPTH = 32
 _AFTER = rb"(?=[ \n\r\t\f\x00()<>\[\]{}/%])"  # a token pyHanko ends at the next whitespace or delimiter
 _DICT_TOKEN = re.compile(
@@ -118,7 +119,7 @@ _DICT_TOKEN = re.compile(
     + rb"|(?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))" + _AFTER
     + rb"|(?P<name>/[^\x00-\x20\x7f-\xff#%()/<>\[\]{}]*)" + _AFTER
     + rb"|(?P<word>true|false|null)" + _AFTER
-    + rb"|\((?P<literal>[^()\\]*)\)|<(?P<hex>[0-9A-Fa-f]*)>|(?P<open><<|\[)|(?P<close>>>|\]))"
+    + rb"|(?P<literal>\()|<(?P<hex>[0-9A-Fa-f]*)>|(?P<open><<|\[)|(?P<close>>>|\]))"
 )  # fmt: skip
 _WORDS = {b"true": lambda: generic.BooleanObject(True), b"false": lambda: generic.BooleanObject(False),
           b"null": generic.NullObject}  # fmt: skip
@@ -184,23 +185,33 @@ def read_name_from_stream(stream: IO[bytes]) -> generic.NameObject:
 def read_literal_bytes(stream: IO[bytes]) -> bytes:
     """Same result and stream position as pyHanko's ``_read_string_literal_bytes`` (after ``(``, to ``)``)."""
     start = stream.tell()
-    head = stream.read(_LITERAL_BLOCK)
+    found = _literal_in(stream.read(_LITERAL_BLOCK), 1)
+    if found is None:  # an escape it does not take, or no ")" within the block
+        stream.seek(start)
+        return _PYHANKO_LITERAL(stream)
+    stream.seek(start + found[1])
+    return found[0]
+
+
+def _literal_in(block: bytes, pos: int) -> tuple[bytes, int] | None:
+    """The value of the literal string whose ``(`` ends at ``pos``, and the position after its ``)``.
+
+    None when the string has an escape this does not take or does not end within the block.
+    """
     parts: list[bytes] = []
-    depth, pos = 1, 1
-    while match := _LITERAL_TOKEN.match(head, pos):
+    depth = 1
+    while match := _LITERAL_TOKEN.match(block, pos):
         token, pos = match.group(), match.end()
         if token == b")":
             depth -= 1
             if depth == 0:
-                stream.seek(start + pos)
-                return b"".join(parts)
+                return b"".join(parts), pos
         elif token == b"(":
             depth += 1
         elif token[0] == 0x5C:  # backslash
             token = _unescape(match.group(1))
         parts.append(token)
-    stream.seek(start)  # an escape it does not take, or no ")" within the block
-    return _PYHANKO_LITERAL(stream)
+    return None
 
 
 def _unescape(escape: bytes) -> bytes:
@@ -232,12 +243,8 @@ def read_dictionary(
     """Same result, stream position and errors as pyHanko's ``DictionaryObject.read_from_stream``."""
     start = stream.tell()
     if not as_metadata_stream and not in_content_stream:
-        block = stream.read(_DICT_BLOCK)
         try:
-            if block[:2] != b"<<":
-                raise _Unusual
-            handler = container_ref.get_pdf_handler()
-            data, end = _dict_body(block, 2, (container_ref, handler), 0)
+            data, end, handler = _fast_dictionary(stream, container_ref)
         except Exception:  # _Unusual, or pyHanko's own error, which its reader raises below
             pass
         else:
@@ -248,6 +255,20 @@ def read_dictionary(
             return generic.StreamObject(data, encoded_data=payload)
     stream.seek(start)
     return _PYHANKO_DICT(stream, container_ref, as_metadata_stream, in_content_stream)
+
+
+def _fast_dictionary(stream: IO[bytes], container_ref: Any) -> tuple[dict[Any, Any], int, Any]:
+    """The entries of the dictionary at the stream's position, the offset after its ``>>``, the PDF handler."""
+    block = stream.read(_DICT_BLOCK)
+    if block[:2] != b"<<":
+        raise _Unusual
+    context = (container_ref, container_ref.get_pdf_handler())
+    try:
+        return *_dict_body(block, 2, context, 0), context[1]
+    except _Unusual:
+        if len(block) < _DICT_BLOCK:
+            raise
+    return *_dict_body(block + stream.read(_BIG_DICT_BLOCK), 2, context, 0), context[1]
 
 
 def _token(block: bytes, pos: int) -> re.Match[bytes]:
@@ -291,8 +312,8 @@ def _value(block: bytes, token: re.Match[bytes], context: tuple[Any, Any], depth
         value = generic.NameObject(text.decode("ascii"))
     elif kind == "word":
         value = _WORDS[text]()
-    elif kind == "literal":
-        value = generic.pdf_string(text)
+    elif kind == "literal" and (literal := _literal_in(block, end)) is not None:
+        value, end = generic.pdf_string(literal[0]), literal[1]
     elif kind == "hex":
         value = generic.pdf_string(binascii.unhexlify(text + b"0" * (len(text) % 2)))
     elif kind == "open" and depth < _MAX_DEPTH:

@@ -6,6 +6,7 @@ from contextlib import nullcontext
 from io import BytesIO
 
 from asn1crypto import cms, core, tsp, x509
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyhanko.pdf_utils import generic
@@ -278,7 +279,7 @@ _DICT_PIECES = st.sampled_from([
     b"+.5", b"1.", b"1,2", b"1.2.3", b"05", b"1 0 R", b"12 0 R", b"1  0 R", b"1\n0 R", b"0 0 R", b"3 0 Rx", b"R",
     b"12345678901 0 R", b"true", b"false", b"null", b"nul", b"(a b)", b"(a(b)c)", b"(\\n)", b"<0aF>", b"<0a f>",
     b"<>", b"<<", b">>", b"[", b"]", b">", b"stream\n", b"s", b"\xc3\xa9", b"{", b"(\xfe\xff\x00A)", b"(", b")",
-    b"(\r\n\t)", b"/Length 3", b"endstream",
+    b"(\r\n\t)", b"/Length 3", b"endstream", b"(a\\053b)", b"(\\376\\377\\000A)", b"(\\q)", b"(\\5)", b"(\\",
 ])  # fmt: skip
 
 
@@ -292,7 +293,7 @@ def test_pdf_dictionary_soup_same_as_pyhanko(body: list[bytes], close: bool, tai
 _SPACE = st.sampled_from([b" ", b"", b"\n", b"\r\n", b"  \x00"])
 _ATOMS = st.sampled_from([
     b"12", b"-3", b"+.5", b"1.", b"0.25", b"1 0 R", b"42 7 R", b"true", b"false", b"null", b"/Name", b"/",
-    b"(Ban sao)", b"()", b"(\xfe\xff\x00A)", b"<0aF>", b"<abc>", b"<>",
+    b"(Ban sao)", b"()", b"(\xfe\xff\x00A)", b"<0aF>", b"<abc>", b"<>", b"(a(b)c)", b"(\\376\\377\\000A\\(\\n)",
 ])  # fmt: skip
 
 
@@ -315,6 +316,13 @@ def test_pdf_dictionary_well_formed_same_as_pyhanko(draw: st.DataObject, after: 
                for _ in range(draw.draw(st.integers(0, 5)))]  # fmt: skip
     data = b"<<" + b"\n".join(entries) + b">>" + after
     assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
+
+
+@pytest.mark.parametrize("size", [4090, 4096, 40000, 70000])
+def test_pdf_dictionary_longer_than_a_block(size: int) -> None:
+    """A signature dictionary (its /Contents hex string is ~16 KB) read from a second, larger block."""
+    for data in (b"<</Type /Sig /Contents <" + b"a" * size + b"> /M (D\\07220261123Z)>>", b"<</A [" + b"1 " * size):
+        assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
 
 
 def test_pdf_dictionary_fast_path_is_installed_and_taken() -> None:
