@@ -62,6 +62,12 @@ key, another spacing of a reference, more than 64 KB or 32 levels, a
 content stream or metadata stream — goes to pyHanko's own reader from the
 dictionary's start, so its edge cases and errors are pyHanko's.
 
+**Object headers (pyHanko).** Each object read from the file starts with
+``N G obj``, which pyHanko reads byte by byte; ``read_object_header`` takes
+it from one block when it is spaced by single spaces and followed, after any
+whitespace, by the object (not by a comment or the block's end); anything
+else goes to pyHanko's own.
+
 **DER encoding (asn1crypto).** ``Asn1Value.dump`` reads ``self.contents`` two
 or three times (for the value, for its header, once more per explicit tag). On
 a structure built in Python rather than parsed — every CMS structure pyHanko
@@ -84,7 +90,7 @@ from functools import lru_cache
 from typing import IO, Any
 
 from asn1crypto import core, x509
-from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils import generic, xref
 from pyhanko.pdf_utils.reader import HistoricalResolver
 
 _PYHANKO: Callable[[IO[bytes]], Any] = generic.read_hex_string_from_stream
@@ -96,6 +102,7 @@ _PYHANKO_NAME: Callable[[IO[bytes]], generic.NameObject] = generic.NameObject.re
 _PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_bytes
 _PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
 _PYHANKO_DICT: Callable[..., generic.DictionaryObject] = generic.DictionaryObject.read_from_stream
+_PYHANKO_HEADER: Callable[[IO[bytes], bool], tuple[int, int]] = xref._read_object_header
 _COPIED = (  # the types pyHanko's copy rebuilds; anything else it returns as is
     generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject,
     generic.ArrayObject,
@@ -113,6 +120,8 @@ _HEX = re.compile(rb"[0-9A-Fa-f]*")
 _DICT_BLOCK = 4096
 _BIG_DICT_BLOCK = 61440  # for a dictionary longer than _DICT_BLOCK: a signature's, with its ~16 KB /Contents
 _MAX_DEPTH = 32
+# "N G obj", then whitespace up to the object's first byte (which pyHanko leaves the stream at)
+_OBJECT_HEADER = re.compile(rb"([0-9]{1,10}) ([0-9]{1,5}) obj[ \n\r\t\f\x00]*(?=[^ \n\r\t\f\x00%])")
 _AFTER = rb"(?=[ \n\r\t\f\x00()<>\[\]{}/%])"  # a token pyHanko ends at the next whitespace or delimiter
 _DICT_TOKEN = re.compile(
     rb"[ \n\r\t\f\x00]*(?:(?P<ref>([1-9][0-9]{0,9}) ([0-9]{1,5}) R)" + _AFTER
@@ -326,6 +335,17 @@ def _value(block: bytes, token: re.Match[bytes], context: tuple[Any, Any], depth
     return value, end
 
 
+def read_object_header(stream: IO[bytes], strict: bool) -> tuple[int, int]:
+    """Same result, stream position and errors as pyHanko's ``xref._read_object_header``: ``N G obj``."""
+    start = stream.tell()
+    header = _OBJECT_HEADER.match(stream.read(_NAME_BLOCK))
+    if header is None:  # leading whitespace or a comment, other spacing, or the end of the block
+        stream.seek(start)
+        return _PYHANKO_HEADER(stream, strict)
+    stream.seek(start + header.end())
+    return int(header[1]), int(header[2])
+
+
 def name_eq(self: x509.Name, other: object) -> bool:
     """asn1crypto's ``Name.__eq__`` (which compares the chosen RDN sequences), memoised per pair of encodings.
 
@@ -380,6 +400,7 @@ def install() -> None:
     generic._read_string_literal_bytes = read_literal_bytes
     HistoricalResolver._subsume_object = subsume_object
     generic.DictionaryObject.read_from_stream = staticmethod(read_dictionary)
+    xref._read_object_header = read_object_header
 
 
 @contextmanager
@@ -394,6 +415,7 @@ def stock_libraries() -> Iterator[None]:
     generic._read_string_literal_bytes = _PYHANKO_LITERAL
     HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
     generic.DictionaryObject.read_from_stream = staticmethod(_PYHANKO_DICT)
+    xref._read_object_header = _PYHANKO_HEADER
     try:
         yield
     finally:

@@ -18,6 +18,7 @@ from signing.speedups import (
     _ASN1CRYPTO_PREP,
     _PYHANKO,
     _PYHANKO_DICT,
+    _PYHANKO_HEADER,
     _PYHANKO_LITERAL,
     _PYHANKO_NAME,
     _dict_body,
@@ -27,6 +28,7 @@ from signing.speedups import (
     read_hex_string_from_stream,
     read_literal_bytes,
     read_name_from_stream,
+    read_object_header,
     stock_libraries,
     subsume_object,
 )
@@ -331,3 +333,24 @@ def test_pdf_dictionary_fast_path_is_installed_and_taken() -> None:
     assert end == len(data) and list(body) == ["/Type", "/Rect", "/P", "/T", "/Kids", "/F", "/N"]
     assert generic.DictionaryObject.read_from_stream is read_dictionary
     assert _dict_outcome(read_dictionary, data, False) == _dict_outcome(_PYHANKO_DICT, data, True)
+
+
+_HEADER_PIECES = st.sampled_from([
+    b"12", b"0", b"007", b" ", b"  ", b"\n", b"\r\n", b"\x00", b"\x0b", b"obj", b"ob", b"objx", b"%c\n", b"<<", b"x",
+    b"-1", b"1_0", b"+2", b"12345678901",
+])  # fmt: skip
+
+
+@given(body=st.lists(_HEADER_PIECES, max_size=10), strict=st.booleans())
+def test_object_header_same_as_pyhanko(body: list[bytes], strict: bool) -> None:
+    """``N G obj`` in every spacing, with comments and junk: same numbers, position and errors as pyHanko's."""
+
+    def outcome(reader, data: bytes) -> tuple[object, int]:
+        stream = BytesIO(data)
+        try:
+            return reader(stream, strict), stream.tell()
+        except Exception as e:  # the error type is part of the behaviour compared
+            return type(e).__name__, -1
+
+    for data in (b"".join(body), b"12 0 obj" + b"".join(body), b"3 0 obj\n<</A 1>>"):
+        assert outcome(read_object_header, data) == outcome(_PYHANKO_HEADER, data)
