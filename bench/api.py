@@ -32,6 +32,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -191,39 +193,48 @@ def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Nam
     return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
 
 
+@contextmanager
+def bench_services(prefix: str) -> Iterator[tuple[Path, PostgresServer, MinioServer, int]]:
+    """A throw-away PostgreSQL and MinIO under a temporary folder, and a free port for the development PKI:
+    (folder, PostgreSQL, MinIO, PKI port). Both servers are stopped on the way out."""
+    with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+        base = Path(tmp)
+        os.chmod(tmp, 0o755)
+        pg = PostgresServer.start(base / "pg", free_port())
+        try:
+            minio = MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=base / "minio", port=free_port(),
+                                      access_key=USER, secret_key=SECRET)  # fmt: skip
+            try:
+                yield base, pg, minio, free_port()
+            finally:
+                minio.stop()
+        finally:
+            pg.stop()
+
+
 def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
     from signing.devpki import ensure_dev_pki, stop_dev_pki
 
     results: dict[str, dict[str, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-api-") as tmp:
-        base = Path(tmp)
-        os.chmod(tmp, 0o755)
-        pg = PostgresServer.start(base / "pg", free_port())
-        minio = MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=base / "minio", port=free_port(),
-                                  access_key=USER, secret_key=SECRET)  # fmt: skip
-        pki_port = free_port()
-        try:
-            for name, docs in (("postgresql", args.docs), ("sqlite", args.sqlite_docs)):
-                if docs == 0:
-                    continue
-                owners, rng = max(1, docs // 3), random.Random(17)
-                sample = [_owner(rng.randrange(owners)) for _ in range(2000)]
-                if name == "postgresql":
-                    catalog = Catalog.open(pg.url)
-                    load_s, url = _load(catalog, docs, owners), pg.url
-                    catalog.close()
-                else:
-                    load_s, url = _load_sqlite(base / "catalog.sqlite3", docs, owners), f"sqlite:///{base / 'catalog.sqlite3'}"
-                env = _environment(base / name, url, minio, pki_port)
-                pki_settings = load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port)
-                ensure_dev_pki(pki_settings)  # once, before the workers: they only sign checkpoints with it
-                try:
-                    results[name] = {"load": {"seconds": load_s, "docs": float(docs)}, **_pair(env, base, sample, args)}
-                finally:
-                    stop_dev_pki(pki_settings)
-        finally:
-            minio.stop()
-            pg.stop()
+    with bench_services("bench-api-") as (base, pg, minio, pki_port):
+        for name, docs in (("postgresql", args.docs), ("sqlite", args.sqlite_docs)):
+            if docs == 0:
+                continue
+            owners, rng = max(1, docs // 3), random.Random(17)
+            sample = [_owner(rng.randrange(owners)) for _ in range(2000)]
+            if name == "postgresql":
+                catalog = Catalog.open(pg.url)
+                load_s, url = _load(catalog, docs, owners), pg.url
+                catalog.close()
+            else:
+                load_s, url = _load_sqlite(base / "catalog.sqlite3", docs, owners), f"sqlite:///{base / 'catalog.sqlite3'}"
+            env = _environment(base / name, url, minio, pki_port)
+            pki_settings = load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port)
+            ensure_dev_pki(pki_settings)  # once, before the workers: they only sign checkpoints with it
+            try:
+                results[name] = {"load": {"seconds": load_s, "docs": float(docs)}, **_pair(env, base, sample, args)}
+            finally:
+                stop_dev_pki(pki_settings)
     return results
 
 

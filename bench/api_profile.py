@@ -22,7 +22,6 @@ import os
 import pstats
 import random
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -31,12 +30,10 @@ from typing import Any
 
 import psutil
 
-from bench.api import BARE_DATABASE, PROCEDURE, VALID_ON, _environment, _portal_key, bare_app
-from bench.storage import SECRET, USER, _load, _owner
-from sohoa.settings import PROJECT_ROOT, load_settings
+from bench.api import BARE_DATABASE, PROCEDURE, VALID_ON, _environment, _portal_key, bare_app, bench_services
+from bench.storage import _load, _owner
+from sohoa.settings import load_settings
 from storage.catalog import Catalog
-from storage.local_minio import MinioServer, free_port
-from storage.local_postgres import PostgresServer
 
 
 def _scope(owner: str, key: str) -> dict[str, Any]:
@@ -132,13 +129,7 @@ def _postmaster_pid(data_dir: Path) -> int:
 def profile(args: argparse.Namespace) -> None:
     from signing.devpki import ensure_dev_pki, stop_dev_pki
 
-    with tempfile.TemporaryDirectory(prefix="bench-api-profile-") as tmp:
-        base = Path(tmp)
-        os.chmod(tmp, 0o755)
-        pg = PostgresServer.start(base / "pg", free_port())
-        minio = MinioServer.start(bin_dir=PROJECT_ROOT / "bin", data_dir=base / "minio", port=free_port(),
-                                  access_key=USER, secret_key=SECRET)  # fmt: skip
-        pki_port = free_port()
+    with bench_services("bench-api-profile-") as (base, pg, minio, pki_port):
         env = _environment(base / "postgresql", pg.url, minio, pki_port)
         pki_settings = load_settings(var_dir=Path(env["SOHOA_VAR_DIR"]), dev_pki_port=pki_port)
         try:
@@ -152,8 +143,6 @@ def profile(args: argparse.Namespace) -> None:
             _run(args, env, owners, _postmaster_pid(pg.data_dir))
         finally:
             stop_dev_pki(pki_settings)
-            minio.stop()
-            pg.stop()
 
 
 def _run(args: argparse.Namespace, env: dict[str, str], owners: list[str], pg_pid: int) -> None:
