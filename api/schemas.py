@@ -171,7 +171,7 @@ def page_json(docs: Sequence[StoredDocument], limit: int, offset: int, next_offs
     """A ``DocumentPage`` as JSON bytes, without building the models: the portal query's answer.
 
     Written by pydantic's own serializer, so dates and datetimes read exactly as the
-    model would write them (``tests/test_api_portal_json.py`` compares the two)."""
+    model would write them (``tests/test_api_portal_lean.py`` compares the two)."""
     page = {"documents": [document_json(d) for d in docs], "limit": limit, "offset": offset, "next_offset": next_offset}
     return pydantic_core.to_json(page)
 

@@ -40,7 +40,6 @@ from flows import progress, resources, steps
 from flows.batch import BatchItem, BatchSummary, DocumentOutcome, Outcome, discover, estimate_pages
 from flows.slots import ocr_slots
 
-
 # every core OCRing, plus as many documents again in extraction / PDF building / signing / storing,
 # which take longer than a page's OCR (bench/batch.py: ~1 s OCR, ~3 s after it, much of it waiting)
 DOCUMENTS_IN_FLIGHT = 2 * usable_cores() + 1

@@ -23,11 +23,11 @@ from sohoa.errors import ConfigurationError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-
 def usable_cores() -> int:
     """Cores this process may run on: its CPU affinity (taskset, a container's cpuset), not the machine's count."""
     affinity = getattr(os, "sched_getaffinity", None)
     return len(affinity(0)) if affinity else os.cpu_count() or 1
+
 
 class SignerBackend(StrEnum):
     PKCS12 = "pkcs12"
