@@ -112,19 +112,21 @@ _LITERAL_BLOCK = 1024
 # a run of plain bytes, an escape pyHanko reads the same way in any context, or a parenthesis
 _LITERAL_TOKEN = re.compile(rb"[^()\\]+|\\([0-3][0-7][0-7]|[nrtbf() /%<>\[\]#_&$\\])|[()]")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
-_NAME_END = re.compile(rb"[ \n\r\t\f\x00()<>\[\]{}/%]")  # pyHanko's PDF_WHITESPACE + PDF_DELIMITERS
+_WS = rb" \n\r\t\f\x00"  # pyHanko's PDF_WHITESPACE, as a regex character-class body
+_ENDS_TOKEN = rb"[" + _WS + rb"()<>\[\]{}/%]"  # PDF_WHITESPACE + PDF_DELIMITERS: where pyHanko ends a token
+_NAME_END = re.compile(_ENDS_TOKEN)
 _PLAIN_NAME = re.compile(rb"[!-\x22\x24-~]*")  # printable ASCII but "#": the bytes are the name
 _BLOCK = 8192
-_WHITESPACE = re.compile(rb"[ \n\r\t\f\x00]+")  # pyHanko's PDF_WHITESPACE
+_WHITESPACE = re.compile(rb"[" + _WS + rb"]+")
 _HEX = re.compile(rb"[0-9A-Fa-f]*")
 _DICT_BLOCK = 4096
 _BIG_DICT_BLOCK = 61440  # for a dictionary longer than _DICT_BLOCK: a signature's, with its ~16 KB /Contents
 _MAX_DEPTH = 32
 # "N G obj", then whitespace up to the object's first byte (which pyHanko leaves the stream at)
-_OBJECT_HEADER = re.compile(rb"([0-9]{1,10}) ([0-9]{1,5}) obj[ \n\r\t\f\x00]*(?=[^ \n\r\t\f\x00%])")
-_AFTER = rb"(?=[ \n\r\t\f\x00()<>\[\]{}/%])"  # a token pyHanko ends at the next whitespace or delimiter
+_OBJECT_HEADER = re.compile(rb"([0-9]{1,10}) ([0-9]{1,5}) obj[" + _WS + rb"]*(?=[^" + _WS + rb"%])")
+_AFTER = rb"(?=" + _ENDS_TOKEN + rb")"  # a token pyHanko ends at the next whitespace or delimiter
 _DICT_TOKEN = re.compile(
-    rb"[ \n\r\t\f\x00]*(?:(?P<ref>([1-9][0-9]{0,9}) ([0-9]{1,5}) R)" + _AFTER
+    rb"[" + _WS + rb"]*(?:(?P<ref>([1-9][0-9]{0,9}) ([0-9]{1,5}) R)" + _AFTER
     + rb"|(?P<num>[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+))" + _AFTER
     + rb"|(?P<name>/[^\x00-\x20\x7f-\xff#%()/<>\[\]{}]*)" + _AFTER
     + rb"|(?P<word>true|false|null)" + _AFTER
