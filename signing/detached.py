@@ -12,17 +12,16 @@ must not go online); their evidential anchor is the timestamp.
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime
 
 from asn1crypto import cms
 from pyhanko.sign.validation import async_validate_detached_cms
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 from pyhanko_certvalidator import ValidationContext
 
 from sohoa.errors import SigningError
 from sohoa.settings import Settings
 
 from signing.signers import open_signer
+from signing.timestamps import signature_timestamp_time
 from signing.trust import timestamper, trust_roots
 
 
@@ -44,7 +43,7 @@ def verify_detached(data: bytes, signature: bytes, settings: Settings) -> bool:
     """True iff ``signature`` is an intact, trusted, timestamped signature over ``data``."""
     try:
         signed_data = cms.ContentInfo.load(signature)["content"]
-        moment = _timestamp_time(signed_data)
+        moment = signature_timestamp_time(signed_data["signer_infos"][0])
         if moment is None:
             return False
         context = ValidationContext(
@@ -57,9 +56,3 @@ def verify_detached(data: bytes, signature: bytes, settings: Settings) -> bool:
         return False
     ts = status.timestamp_validity
     return bool(status.intact and status.valid and status.trusted and ts is not None and ts.intact and ts.trusted)
-
-
-def _timestamp_time(signed_data: cms.SignedData) -> datetime | None:
-    for token in extract_tst_data_iter(signed_data["signer_infos"][0], signed=False):
-        return token["encap_content_info"]["content"].parsed["gen_time"].native
-    return None

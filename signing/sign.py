@@ -26,7 +26,6 @@ from pyhanko.sign import fields, signers
 from pyhanko.sign.general import SigningError as PyHankoSigningError
 from pyhanko.sign.signers.pdf_signer import PdfTimeStamper
 from pyhanko.sign.validation import EmbeddedPdfSignature
-from pyhanko.sign.validation.generic_cms import extract_tst_data_iter
 
 from sohoa.errors import CorruptFileError, FileNotFound, SigningError, TimestampError
 from sohoa.logs import get_logger
@@ -37,6 +36,7 @@ from signing.embed import extraction_sha256_of
 from signing.presign import BatchPdfSigner
 from signing.signers import open_signer, signer_name
 from signing.stamp import stamp_options
+from signing.timestamps import signature_timestamp_time
 from signing.trust import signing_context, timestamper
 
 log = get_logger(__name__)
@@ -144,9 +144,7 @@ def signature_time(path: Path) -> datetime:
 
 def timestamp_time(sig: EmbeddedPdfSignature) -> datetime | None:
     """``genTime`` of the signature's RFC 3161 timestamp token (unsigned attribute), or None."""
-    for token in extract_tst_data_iter(sig.signer_info, signed=False):
-        return token["encap_content_info"]["content"].parsed["gen_time"].native
-    return None
+    return signature_timestamp_time(sig.signer_info)
 
 
 def _signing_error(e: Exception) -> Exception:

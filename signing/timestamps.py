@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from datetime import datetime
 from pathlib import Path
 
 from asn1crypto import cms
@@ -32,10 +33,19 @@ from sohoa.settings import Settings
 from signing.trust import timestamper
 
 
+def gen_time(token: cms.SignedData) -> datetime:
+    """When the TSA made the RFC 3161 ``token`` (its TSTInfo's genTime, UTC)."""
+    return token["encap_content_info"]["content"].parsed["gen_time"].native
+
+
+def signature_timestamp_time(signer_info: cms.SignerInfo) -> datetime | None:
+    """genTime of the signature timestamp in ``signer_info``'s unsigned attributes, or None (B-B)."""
+    return next((gen_time(token) for token in extract_tst_data_iter(signer_info, signed=False)), None)
+
+
 def token_timestamp(token: cms.SignedData) -> ArchiveTimestamp:
     """The genTime of an RFC 3161 token and the expiry of the TSA certificate that signed it."""
-    gen_time = token["encap_content_info"]["content"].parsed["gen_time"].native
-    return ArchiveTimestamp(gen_time, extract_certificate_info(token).signer_cert.not_valid_after)
+    return ArchiveTimestamp(gen_time(token), extract_certificate_info(token).signer_cert.not_valid_after)
 
 
 def _signature_timestamps(sig: EmbeddedPdfSignature) -> list[ArchiveTimestamp]:
