@@ -27,8 +27,12 @@ What it runs (all real: MinIO, the development PKI, Tesseract, Prefect's ephemer
    2-core page time (the shortest, so the strictest share).
 3. Peak RSS of a fresh flow process submitting 200 and 2,000 document tasks (trivial
    bodies: what grows with batch size is the flow's bookkeeping, a document's OCR
-   memory is freed when its task ends). Full-OCR runs of 2,000 pages (~1 h on a
-   loaded 2-core machine) were not run; say so when quoting the figure.
+   memory is freed when its task ends).
+4. ``--rss-pages 200 2000``: the same question on real pages. A fresh ingest process on
+   2 cores (same services and pinning as a 2-core leg) OCRs, extracts, signs and stores
+   each batch size in full; its peak RSS (VmHWM, warm-up included) and its RSS after
+   every tenth of the batch are printed, with the Prefect API server's RSS. About
+   40 minutes for 2,000 pages on an idle 2-core machine.
 
 Peer figures (``/work/shared/reference/peers.md``, same machine kind): OCRmyPDF
 ``-j1`` 9.8 s/page (6.1 pages/min per core), bare Tesseract 2.3 s/page; Prefect
@@ -105,15 +109,31 @@ def throughput_child(config: dict[str, Any]) -> None:
     ingest_batch(_documents(base / f"warm-{tag}", WARM_UP_DOCUMENTS), None, settings)
     folder = _documents(base / f"batch-{tag}", config["pages"])
     done: list[float] = []  # seconds from the start at which each document finished
+    rss: list[int] = []  # this process's RSS in bytes as each document finished
     own, services, started = _own_cpu(), _cpu_seconds(config["services"]), time.monotonic()
-    with progress.listening(tag, lambda _outcome: done.append(time.monotonic() - started)), _sampling(cores) as held:
+    rss_after_warm_up = _rss()
+
+    def finished(_outcome: object) -> None:
+        done.append(time.monotonic() - started)
+        rss.append(_rss())
+
+    with progress.listening(tag, finished), _sampling(cores) as held:
         summary = ingest_batch(folder, None, settings, batch_id=tag)
     assert summary.complete, summary.outcomes
     print(json.dumps({"cores": cores, "seconds": summary.seconds, "pages": summary.pages_processed, "done": done,
                       "ocr_slots_held": statistics.fmean(held) / cores if held else 0.0,
                       "sohoa_cpu": _own_cpu() - own,
                       "services_cpu": {k: v - services[k] for k, v in _cpu_seconds(config["services"]).items()},
-                      "outcomes": {str(k): v for k, v in summary.counts().items()}}))
+                      "outcomes": {str(k): v for k, v in summary.counts().items()},
+                      "peak_rss_mib": _vm_hwm() / 2**20, "rss_after_warm_up_mib": rss_after_warm_up / 2**20,
+                      "rss_by_tenth_mib": [rss[len(rss) * k // 10 - 1] / 2**20 for k in range(1, 11)] if rss else []}))
+
+
+def _rss() -> int:
+    """This process's resident set size now, in bytes."""
+    import psutil
+
+    return int(psutil.Process().memory_info().rss)
 
 
 @contextmanager
@@ -175,6 +195,8 @@ def one_leg(cpus: list[int], config: dict[str, Any], env: dict[str, str]) -> dic
         # share of the leg's cores that the pipeline kept busy (the rest: waiting, or other users' work)
         "busy": (leg["sohoa_cpu"] + services) / (seconds * len(cpus)), "ocr_slots_held": leg["ocr_slots_held"],
         "load_before": load_before, "load_after": os.getloadavg()[0], "outcomes": leg["outcomes"], "done": leg["done"],
+        "peak_rss_mib": leg["peak_rss_mib"], "rss_after_warm_up_mib": leg["rss_after_warm_up_mib"],
+        "rss_by_tenth_mib": leg["rss_by_tenth_mib"],
     }
 
 
@@ -293,6 +315,29 @@ def rss_report(sizes: list[int]) -> dict[int, dict[str, float]]:
     return rss
 
 
+def rss_pages(sizes: list[int], config: dict[str, Any], env: dict[str, str], api_pid: int) -> dict[int, dict[str, Any]]:
+    """Peak RSS of a fresh ingest process (2 cores, as a 2-core leg) OCRing, signing and storing each batch size of
+    real pages, its RSS through the batch, and the Prefect API server's RSS after it (it serves every run)."""
+    import psutil
+
+    cpus = sorted(os.sched_getaffinity(0))[:2]
+    out: dict[int, dict[str, Any]] = {}
+    for n in sorted(sizes):
+        leg = one_leg(cpus, {**config, "pages": n, "tag": f"rss{n}"}, env)
+        leg["prefect_api_rss_mib"] = psutil.Process(api_pid).memory_info().rss / 2**20
+        out[n] = leg
+        print(f"  {n} pages: peak RSS {leg['peak_rss_mib']:.0f} MiB (after warm-up {leg['rss_after_warm_up_mib']:.0f}; "
+              f"by tenths {', '.join(f'{v:.0f}' for v in leg['rss_by_tenth_mib'])}); {leg['pages_per_min']:.1f} pages/min; "
+              f"Prefect API server {leg['prefect_api_rss_mib']:.0f} MiB; {leg['outcomes']}", file=sys.stderr)
+    pin(config["services"].values(), sorted(os.sched_getaffinity(0)))
+    if len(out) >= 2:
+        small, large = out[min(out)], out[max(out)]
+        print(f"peak RSS on real pages: {min(out)} pages {small['peak_rss_mib']:.0f} MiB, {max(out)} pages "
+              f"{large['peak_rss_mib']:.0f} MiB: {large['peak_rss_mib'] / small['peak_rss_mib'] - 1:+.1%} (target ≤ 10 %)",
+              file=sys.stderr)
+    return out
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--pages", type=int, default=12, help="documents (one page each) per throughput leg")
@@ -300,6 +345,8 @@ def main() -> None:
     parser.add_argument("--overhead-tasks", type=int, default=50)
     parser.add_argument("--rss", type=int, nargs="*", default=[200, 2000], help="batch sizes for the RSS runs")
     parser.add_argument("--only-rss", action="store_true", help="skip the OCR and overhead runs")
+    parser.add_argument("--rss-pages", type=int, nargs="+", metavar="PAGES",
+                        help="instead of everything else: peak RSS of real batches of these sizes (e.g. 200 2000)")
     parser.add_argument("--rss-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--throughput-child", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -315,7 +362,13 @@ def main() -> None:
 
     base = Path(tempfile.mkdtemp(prefix="sohoa-bench-batch-"))
     configure_prefect(load_settings(var_dir=base / "prefect-var"))
-    report = {"peak_rss": rss_report(args.rss)} if args.only_rss else run(args, base)
+    if args.only_rss:
+        report: dict[str, object] = {"peak_rss": rss_report(args.rss)}
+    elif args.rss_pages:
+        with services(base) as (config, env, api_pid):
+            report = {"peak_rss_real_pages": rss_pages(args.rss_pages, config, env, api_pid)}
+    else:
+        report = run(args, base)
     print(json.dumps(report, indent=2))
 
 
@@ -328,7 +381,10 @@ def _prefect_api() -> Any:
     return server
 
 
-def run(args: argparse.Namespace, base: Path) -> dict[str, object]:
+@contextmanager
+def services(base: Path) -> Iterator[tuple[dict[str, Any], dict[str, str], int]]:
+    """MinIO, the development PKI's animator and Prefect's API for the legs: the legs' shared config, their
+    environment, and the API server's pid."""
     from signing.devpki import ensure_dev_pki, stop_dev_pki
     from storage.local_minio import MinioServer, free_port
 
@@ -338,15 +394,20 @@ def run(args: argparse.Namespace, base: Path) -> dict[str, object]:
     try:
         pki = ensure_dev_pki(pki_settings)
         api = _prefect_api()
-        services = {"minio": minio.process.pid, "pki": int(pki.pid_file.read_text()),  # type: ignore[union-attr]
-                    "prefect_api": api.server_process.pid}
+        pids = {"minio": minio.process.pid, "pki": int(pki.pid_file.read_text()),  # type: ignore[union-attr]
+                "prefect_api": api.server_process.pid}
         config = {"base": str(base), "endpoint": minio.endpoint, "pki_var": str(pki_settings.var_dir), "pki_port": pki.port,
-                  "services": services}
-        speed = throughput(args.pages, args.rounds, config, {**os.environ, "PREFECT_API_URL": api.api_url})
-        per_task, api_per_task = prefect_overhead(args.overhead_tasks, services["prefect_api"])
+                  "services": pids}
+        yield config, {**os.environ, "PREFECT_API_URL": api.api_url}, pids["prefect_api"]
     finally:
         stop_dev_pki(pki_settings)
         minio.stop()
+
+
+def run(args: argparse.Namespace, base: Path) -> dict[str, object]:
+    with services(base) as (config, env, api_pid):
+        speed = throughput(args.pages, args.rounds, config, env)
+        per_task, api_per_task = prefect_overhead(args.overhead_tasks, api_pid)
     page_time = speed["seconds_per_page_c2"]
     report: dict[str, object] = {
         **speed,
