@@ -162,7 +162,7 @@ def change_type(svc: Services, principal: Principal, document_id: str, doc_type:
     doc = _draft_document(svc, document_id)
     if doc.doc_type is not doc_type:
         _extracted_as(svc, replace(doc, doc_type=doc_type))  # refuse before recording when it cannot be shown
-        svc.store().catalog.retype_draft(document_id, doc_type)
+        svc.store().retype_draft(document_id, doc_type)
         backend.audit(svc, principal, "retype", purpose="review", document_id=document_id,
                       doc_type=doc_type.value, previous=doc.doc_type.value)  # fmt: skip
     return draft(svc, document_id)

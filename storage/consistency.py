@@ -29,6 +29,8 @@ DRAFT_PREFIX = "drafts/"
 MANIFEST_NAME = "manifest.json"
 REVOCATION_NAME = "revocation.json"
 TIMESTAMPS_FOLDER = "timestamps"  # <document folder>/timestamps/<sequence>.json: re-timestamp records
+TYPES_FOLDER = "types"  # <draft folder>/types/<sequence>.json: a reviewer's corrections of a draft's type
+SEQUENCED_FOLDERS = (TIMESTAMPS_FOLDER, TYPES_FOLDER)
 # Manifests read at once by reindex / reconcile: each read is one or two GETs (plus a signature
 # check), so overlapping round trips is what speeds a rebuild up; the S3 client pools 16 connections.
 READERS = 8
@@ -56,11 +58,12 @@ def read_signed(objects: ObjectStore, bucket: str, key: str, signer: DetachedSig
 @dataclass(frozen=True)
 class Listing:
     """The records of the documents bucket, from one listing: each document's manifest key (a signed
-    manifest wins over the draft of the same id), revocation keys, and re-timestamp record keys."""
+    manifest wins over the draft of the same id), revocation keys, and the keys of sequenced records
+    (re-timestamps, type corrections)."""
 
     manifests: dict[str, str]
     revocations: set[str]
-    retimestamps: dict[str, list[str]]  # manifest key -> its re-timestamp record keys, oldest first
+    sequenced: dict[tuple[str, str], list[str]]  # (manifest key, folder) -> its record keys, oldest first
 
     @classmethod
     def of(cls, objects: ObjectStore, bucket: str) -> Listing:
@@ -76,29 +79,39 @@ class Listing:
             self.manifests[folder.rsplit("/", 1)[-1]] = key
         elif name == REVOCATION_NAME:
             self.revocations.add(key)
-        elif folder.endswith("/" + TIMESTAMPS_FOLDER) and name.endswith(".json"):
-            self.retimestamps.setdefault(sibling(folder, MANIFEST_NAME), []).append(key)  # keys list in order
+        elif folder.rsplit("/", 1)[-1] in SEQUENCED_FOLDERS and name.endswith(".json"):
+            kind = folder.rsplit("/", 1)[-1]
+            self.sequenced.setdefault((sibling(folder, MANIFEST_NAME), kind), []).append(key)  # keys list in order
+
+    def records(self, manifest_key: str, folder: str) -> list[str]:
+        return self.sequenced.get((manifest_key, folder), [])
 
 
-def retimestamp_keys(objects: ObjectStore, bucket: str, manifest_key: str) -> list[str]:
-    """The re-timestamp record keys of one document, oldest first (zero-padded sequence numbers)."""
-    prefix = sibling(manifest_key, TIMESTAMPS_FOLDER + "/")
+def sequence_keys(objects: ObjectStore, bucket: str, manifest_key: str, folder: str) -> list[str]:
+    """The keys of one document's records in ``folder`` (``SEQUENCED_FOLDERS``), oldest first
+    (zero-padded sequence numbers)."""
+    prefix = sibling(manifest_key, folder + "/")
     return list(objects.keys(bucket, prefix, ".json"))
 
 
 def read_manifest(
     objects: ObjectStore, bucket: str, key: str, signer: DetachedSigner | None, listing: Listing | None = None
 ) -> mf.Manifest:
-    """Load one manifest with a stored revocation and the newest re-timestamp record applied,
-    signatures checked. ``listing`` (one listing of the bucket) saves lookups when loading many."""
+    """Load one manifest with a stored revocation, the newest re-timestamp record and the newest type
+    correction applied, signatures checked. ``listing`` (one listing of the bucket) saves lookups when
+    loading many."""
     loaded = mf.from_bytes(read_signed(objects, bucket, key, signer))
     revocation_key = sibling(key, REVOCATION_NAME)
     if listing is not None:
-        revoked, stamps = revocation_key in listing.revocations, listing.retimestamps.get(key, [])
+        revoked = revocation_key in listing.revocations
+        stamps, types = listing.records(key, TIMESTAMPS_FOLDER), listing.records(key, TYPES_FOLDER)
     else:
-        revoked, stamps = objects.stored_sha256(bucket, revocation_key) is not None, retimestamp_keys(objects, bucket, key)
+        revoked = objects.stored_sha256(bucket, revocation_key) is not None
+        stamps, types = (sequence_keys(objects, bucket, key, folder) for folder in (TIMESTAMPS_FOLDER, TYPES_FOLDER))
     if stamps:
         loaded = mf.apply_retimestamp(loaded, read_signed(objects, bucket, stamps[-1], signer))
+    if types:
+        loaded = mf.apply_retype(loaded, read_signed(objects, bucket, types[-1], signer))
     if revoked:
         document = mf.apply_revocation(loaded.document, read_signed(objects, bucket, revocation_key, signer))
         loaded = replace(loaded, document=document)

@@ -109,6 +109,23 @@ def apply_revocation(document: StoredDocument, data: bytes) -> StoredDocument:
     return replace(document, status=DocumentStatus.REVOKED, revoked_reason=raw["reason"])
 
 
+def retype_bytes(document_id: str, sequence: int, doc_type: DocType, previous: DocType, at: datetime) -> bytes:
+    """The record stored (create-only) beside a draft's manifest when a reviewer corrects its type:
+    the catalog is rebuilt from the store, so a correction kept only in the catalog would be lost."""
+    return canonical({"format": FORMAT, "retypes": document_id, "sequence": sequence, "doc_type": doc_type.value,
+                      "previous_doc_type": previous.value, "at": at.isoformat()})
+
+
+def apply_retype(manifest: Manifest, data: bytes) -> Manifest:
+    """The draft's manifest as its newest type correction leaves it."""
+    try:
+        doc_type = DocType(json.loads(data)["doc_type"])
+    except (ValueError, KeyError, TypeError) as e:
+        raise IntegrityError("Bản ghi đổi loại giấy tờ không hợp lệ", "Malformed type correction record",
+                             detail=str(e)[:200]) from e
+    return replace(manifest, document=replace(manifest.document, doc_type=doc_type))
+
+
 def retimestamp_bytes(document_id: str, sequence: int, pdf_version: str | None, pdf_sha256: str,
                       previous_sha256: str, archive: ArchiveTimestamp, at: datetime) -> bytes:
     """The record stored (locked, create-only) beside a manifest when the PDF got a new archive

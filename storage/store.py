@@ -185,6 +185,21 @@ class Storage:
         self.catalog.mark_revoked(document_id, reason)
         return self.catalog.get(document_id)
 
+    def retype_draft(self, document_id: str, doc_type: DocType) -> StoredDocument:
+        """A reviewer's correction of a draft's type: a signed, create-only record beside the draft's
+        manifest (so ``reindex`` keeps it; finalising signs the draft as this type), then the catalog.
+        ``ConflictError`` when the document is no longer a draft or another correction was recorded
+        at the same moment."""
+        doc = self.catalog.get(document_id)
+        if doc.status is not DocumentStatus.DRAFT:
+            raise ConflictError("Chỉ đổi được loại của bản nháp", "Only a draft's type can be corrected", detail=document_id)
+        days = self.settings.retention_days_draft
+        key, sequence = self._next_record_key(doc.manifest_key, consistency.TYPES_FOLDER, GOVERNANCE, days)
+        self._put_signed(key, mf.retype_bytes(document_id, sequence, doc_type, doc.doc_type, datetime.now(timezone.utc)),
+                         GOVERNANCE, days)
+        self.catalog.retype_draft(document_id, doc_type)
+        return self.catalog.get(document_id)
+
     # --- archive timestamps -----------------------------------------------------------
 
     def store_retimestamped(self, document_id: str, pdf_path: Path, archive: ArchiveTimestamp,
@@ -205,7 +220,7 @@ class Storage:
         days = self.settings.retention_days_signed
         put = self.objects.put_verified(self._docs, doc.pdf_key, pdf_path.read_bytes(), mode=COMPLIANCE, days=days,
                                         content_type="application/pdf")
-        key, sequence = self._next_retimestamp_key(doc.manifest_key, days)
+        key, sequence = self._next_record_key(doc.manifest_key, consistency.TIMESTAMPS_FOLDER, COMPLIANCE, days)
         body = mf.retimestamp_bytes(document_id, sequence, put.version_id, put.sha256, previous_sha256, archive,
                                     datetime.now(timezone.utc))
         self._put_signed(key, body, COMPLIANCE, days)
@@ -214,13 +229,14 @@ class Storage:
                           {"sequence": sequence, "timestamped_at": archive.at.isoformat()})
         return self.catalog.get(document_id)
 
-    def _next_retimestamp_key(self, manifest_key: str, days: int) -> tuple[str, int]:
-        """Key and number of the next re-timestamp record; a crash-unsigned previous record is signed first."""
-        earlier = consistency.retimestamp_keys(self.objects, self._docs, manifest_key)
+    def _next_record_key(self, manifest_key: str, folder: str, mode: str, days: int) -> tuple[str, int]:
+        """Key and number of the next record in ``folder`` beside a manifest; a crash-unsigned previous
+        record is signed first."""
+        earlier = consistency.sequence_keys(self.objects, self._docs, manifest_key, folder)
         if earlier:
-            self._complete_signature(earlier[-1], COMPLIANCE, days)
+            self._complete_signature(earlier[-1], mode, days)
         sequence = len(earlier) + 1
-        return consistency.sibling(manifest_key, f"{consistency.TIMESTAMPS_FOLDER}/{sequence:06d}.json"), sequence
+        return consistency.sibling(manifest_key, f"{folder}/{sequence:06d}.json"), sequence
 
     def record_archive(self, document_id: str, archive: ArchiveTimestamp) -> None:
         """Note what a survey of the stored PDF found (its newest timestamp); nothing stored changes."""

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from signing import sign_pdf, verify_detached
-from sohoa.errors import IntegrityError
-from sohoa.model import StoredDocument
+from sohoa.errors import ConflictError, IntegrityError
+from sohoa.model import DocType, StoredDocument
 from sohoa.settings import Settings
 from storage import Storage, open_storage
 from storage.manifest import SIGNATURE_SUFFIX
@@ -87,3 +87,29 @@ def test_crash_before_the_manifest_signature_is_completed(
         unsigned.catalog.rebuild([], [], [])  # the row is lost too
     assert signed_storage.store_signed(signed, sample_extraction(), SAMPLE_META, "cd" * 32) == doc
     assert signed_storage.reindex() == 1
+
+
+def test_a_draft_type_correction_survives_reindex_and_a_forged_one_does_not(
+    signed_storage: Storage, result_pdf: Path
+) -> None:
+    """A reviewer's type correction lives in the store (a signed record beside the draft's manifest), not only in
+    the catalog, which ``reindex`` rebuilds from the store; the newest correction wins; a signed document ignores it."""
+    draft = signed_storage.store_draft(result_pdf, sample_extraction(), SAMPLE_META, "ef" * 32)
+    assert draft.doc_type is DocType.BUSINESS_REGISTRATION
+    signed_storage.retype_draft(draft.id, DocType.BIRTH_CERTIFICATE)
+    assert signed_storage.retype_draft(draft.id, DocType.ADMINISTRATIVE_DOCUMENT).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
+    assert signed_storage.reindex() == 1
+    assert signed_storage.get(draft.id).doc_type is DocType.ADMINISTRATIVE_DOCUMENT
+
+    objects, bucket = signed_storage.objects, signed_storage.settings.bucket_documents
+    key = draft.manifest_key.replace("manifest.json", "types/000002.json")
+    forged = objects.get_bytes(bucket, key).replace(b"administrative_document", b"birth_certificate")
+    objects.client.put_object(bucket, key, io.BytesIO(forged), len(forged))
+    with pytest.raises(IntegrityError):
+        signed_storage.reindex()
+
+
+def test_only_a_draft_type_can_be_corrected(signed_storage: Storage, stored: StoredDocument) -> None:
+    with pytest.raises(ConflictError):
+        signed_storage.retype_draft(stored.id, DocType.BIRTH_CERTIFICATE)
+    assert signed_storage.get(stored.id).doc_type is stored.doc_type
