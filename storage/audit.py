@@ -11,6 +11,9 @@ without its signature). A deleted tail is caught the same way.
 
 Writers: ``append_many`` writes a batch in one transaction under a chain lock;
 the API group-commits concurrent requests' entries through it (``api.auditing``).
+On PostgreSQL that transaction is one statement (``sohoa_audit_append``,
+migration 0004): the lock is held only while the server links and inserts the
+batch, never across a round trip, so several API processes barely wait on it.
 """
 
 from __future__ import annotations
@@ -82,12 +85,33 @@ class AuditEntry:
         }
 
 
+def _hashed_body(seq: int, at: datetime, actor: str, role: str, action: str, document_id: str | None,
+                 purpose: str | None, detail: str | None, prev_hash: str) -> bytes:
+    """The canonical JSON an entry's hash is taken over."""
+    return canonical({"seq": seq, "at": at.isoformat(), "actor": actor, "role": role, "action": action,
+                      "document_id": document_id, "purpose": purpose, "detail": detail, "prev": prev_hash})
+
+
 def entry_hash(seq: int, at: datetime, actor: str, role: str, action: str, document_id: str | None,
                purpose: str | None, detail: str | None, prev_hash: str) -> str:
     """The chain hash of one entry; ``at`` at microsecond precision in UTC."""
-    body = {"seq": seq, "at": at.isoformat(), "actor": actor, "role": role, "action": action,
-            "document_id": document_id, "purpose": purpose, "detail": detail, "prev": prev_hash}
-    return hashlib.sha256(canonical(body)).hexdigest()
+    return hashlib.sha256(_hashed_body(seq, at, actor, role, action, document_id, purpose, detail, prev_hash)).hexdigest()
+
+
+_PREV_GENESIS = b'"prev":"' + GENESIS.encode() + b'"'  # only ever structural: quotes inside JSON strings are escaped
+_SEQ_ZERO_END = b',"seq":0}'  # "seq" sorts last among the hashed keys
+
+
+def hash_parts(at: datetime, new: NewEntry, detail: str | None) -> tuple[bytes, bytes]:
+    """An entry's hashed JSON around its two values known only under the chain lock:
+    (everything up to and including ``"prev":"``, everything from the closing quote up to ``"seq":``).
+    ``head + prev_hash + tail + str(seq) + "}"`` is exactly ``_hashed_body`` (``sohoa_audit_append``
+    completes it in PostgreSQL)."""
+    body = _hashed_body(0, at, new.actor, new.role, new.action, new.document_id, new.purpose, detail, GENESIS)
+    before, mark, after = body.partition(_PREV_GENESIS)
+    if not mark or not after.endswith(_SEQ_ZERO_END):
+        raise AuditChainError("Không dựng được nội dung băm của mục nhật ký", "unexpected canonical form of an audit entry")
+    return before + b'"prev":"', b'"' + after[:-2]
 
 
 def _row_hash(row: RowMapping) -> str:
@@ -95,10 +119,11 @@ def _row_hash(row: RowMapping) -> str:
                       row["purpose"], row["detail"], row["prev_hash"])
 
 
-def _entry_row(entry: AuditEntry, detail: str | None) -> dict[str, Any]:
-    return {"seq": entry.seq, "at": entry.at, "actor": entry.actor, "role": entry.role, "action": entry.action,
-            "document_id": entry.document_id, "purpose": entry.purpose, "detail": detail,
-            "prev_hash": entry.prev_hash, "hash": entry.hash}
+_APPEND = sa.text(
+    "SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(:lock, :at, CAST(:actors AS text[]), "
+    "CAST(:roles AS text[]), CAST(:actions AS text[]), CAST(:document_ids AS text[]), CAST(:purposes AS text[]), "
+    "CAST(:details AS text[]), CAST(:heads AS bytea[]), CAST(:tails AS bytea[]))"
+)
 
 
 def _lock_chain(conn: Connection) -> None:
@@ -168,6 +193,7 @@ class AuditLog:
         self.retain_days = retain_days
         self.signer = signer
         self.checkpoint_every = checkpoint_every
+        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, its own commit
 
     def append(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
                detail: dict[str, Any] | None = None) -> AuditEntry:
@@ -178,9 +204,9 @@ class AuditLog:
         """Add ``entries`` in order at the head, all in ONE transaction (all durable, or none).
 
         The chain is computed for the whole batch after the head is read under the
-        chain lock (a PostgreSQL advisory lock; SQLite's write lock), so concurrent
-        processes never interleave; a collision on the sequence number (a writer
-        without the lock) is retried. ``checkpoint=False`` leaves a checkpoint that
+        chain lock (a PostgreSQL advisory lock, taken and released inside one
+        statement; SQLite's write lock), so concurrent processes never interleave;
+        a collision on the sequence number (a writer without the lock) is retried. ``checkpoint=False`` leaves a checkpoint that
         falls due to the caller (see ``checkpoint_due``), e.g. to run it off the hot path.
         """
         if not entries:
@@ -203,22 +229,46 @@ class AuditLog:
         return bool(written) and written[-1].seq // self.checkpoint_every > (written[0].seq - 1) // self.checkpoint_every
 
     def _insert_batch(self, rows: list[tuple[NewEntry, str | None]]) -> list[AuditEntry]:
+        """One attempt at appending; every entry of the batch carries the same ``at``, the time the
+        batch was handed over (taken before the chain lock is waited for)."""
+        at = datetime.now(timezone.utc)
+        append = self._append_in_database if self.engine.dialect.name == "postgresql" else self._append_here
+        links = append(rows, at)
+        return [AuditEntry(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose,
+                           json.loads(detail) if detail else None, prev, digest)
+                for (new, detail), (seq, prev, digest) in zip(rows, links, strict=True)]  # fmt: skip
+
+    def _append_in_database(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
+        """PostgreSQL: one statement in autocommit (``sohoa_audit_append``, migration 0004) takes the chain
+        lock, reads the head, links and inserts the batch and commits: the lock is never held across a
+        round trip to this process. Returns (seq, prev_hash, hash) per entry."""
+        parts = [hash_parts(at, new, detail) for new, detail in rows]
+        params = {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "heads": [h for h, _ in parts],
+                  "tails": [t for _, t in parts], "actors": [n.actor for n, _ in rows], "roles": [n.role for n, _ in rows],
+                  "actions": [n.action for n, _ in rows], "document_ids": [n.document_id for n, _ in rows],
+                  "purposes": [n.purpose for n, _ in rows], "details": [d for _, d in rows]}  # fmt: skip
+        with self._autocommit.connect() as conn:
+            return [(r[0], r[1], r[2]) for r in conn.execute(_APPEND, params)]
+
+    def _append_here(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
+        """SQLite: the head is read and the batch inserted in one transaction under the database write lock."""
         with self.engine.begin() as conn:
             _lock_chain(conn)
             head = conn.execute(
                 sa.select(audit_entries.c.seq, audit_entries.c.hash).order_by(audit_entries.c.seq.desc()).limit(1)
             ).first()
             seq, prev = (head[0], head[1]) if head else (0, GENESIS)
-            at = datetime.now(timezone.utc)
-            written = []
+            links, inserted = [], []
             for new, detail in rows:
                 seq += 1
                 digest = entry_hash(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose, detail, prev)
-                written.append(AuditEntry(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose,
-                                          json.loads(detail) if detail else None, prev, digest))
+                links.append((seq, prev, digest))
+                inserted.append({"seq": seq, "at": at, "actor": new.actor, "role": new.role, "action": new.action,
+                                 "document_id": new.document_id, "purpose": new.purpose, "detail": detail,
+                                 "prev_hash": prev, "hash": digest})  # fmt: skip
                 prev = digest
-            conn.execute(audit_entries.insert(), [_entry_row(e, d) for e, (_, d) in zip(written, rows, strict=True)])
-        return written
+            conn.execute(audit_entries.insert(), inserted)
+        return links
 
     def head(self) -> tuple[int, str]:
         """(seq, hash) of the last entry; (0, GENESIS) for an empty log."""
