@@ -172,19 +172,54 @@ def _portal_key(env: dict[str, str]) -> str:
     return f"{record.client_id}.{secret}"
 
 
+def _baseline_catalog(url: str, baseline: Path) -> str:
+    """A copy of the loaded catalog for the ``--baseline`` checkout, brought down to that checkout's newest
+    schema revision (its Alembic refuses a database migrated past what it knows); returns its URL.
+    Its audit chain is its own from there on."""
+    import shutil
+
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from storage.catalog import MIGRATIONS
+
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        copy = parsed.set(database=f"{parsed.database}.baseline")
+        shutil.copyfile(str(parsed.database), str(copy.database))
+    else:
+        copy = parsed.set(database=f"{parsed.database}_baseline")
+        admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{copy.database}" TEMPLATE "{parsed.database}"')
+        admin.dispose()
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = sa.create_engine(copy)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, ScriptDirectory(str(baseline / "storage" / "migrations")).get_current_head() or "base")
+    engine.dispose()
+    return copy.render_as_string(hide_password=False)
+
+
 def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Namespace) -> dict[str, dict[str, float]]:
-    """Ours, the ``--baseline`` checkout's app if given, and the bare peer on one catalog, same workers, same
-    wrk script; ``--rounds`` times in turn (A/B/peer, A/B/peer, ...), so a shared machine's load hits all
-    alike. Each figure is the median over the rounds."""
+    """Ours, the ``--baseline`` checkout's app if given (on a copy of the catalog at its schema revision),
+    and the bare peer on one catalog, same workers, same wrk script; ``--rounds`` times in turn (A/B/peer,
+    A/B/peer, ...), so a shared machine's load hits all alike. Each figure is the median over the rounds."""
     key = _portal_key(env)
     script = _lua(sample, key, base / "portal.lua")
     timing = (script, args.seconds, args.connections)
     runs: dict[str, list[dict[str, float]]] = {}
+    if args.baseline:
+        base_env = {**env, "SOHOA_DATABASE_URL": _baseline_catalog(env["SOHOA_DATABASE_URL"], args.baseline)}
     for _ in range(args.rounds):
         ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing)
         runs.setdefault("sohoa", []).append(ours)
         if args.baseline:
-            before = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing,
+            before = _measure("api.app:app_from_environment", base_env, args.workers, {"X-API-Key": key}, *timing,
                               source=str(args.baseline))  # fmt: skip
             runs.setdefault("baseline", []).append(before)
         peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, *timing)

@@ -5,8 +5,8 @@ documents, MinIO, development PKI), but the app (``--app sohoa``) or the bare
 peer (``--app bare``) runs in this process and is called directly, without HTTP
 or uvicorn, by ``--connections`` concurrent tasks for ``--requests`` requests.
 Printed: CPU milliseconds per request of this process (every thread: event
-loop, thread pool, audit writer) and of the PostgreSQL server processes, then
-cProfile's top functions over every thread. Figures are per request, so a
+loop, thread pool, audit writer; also split by thread) and of the PostgreSQL
+server processes, then cProfile's top functions over every thread of a fresh app. Figures are per request, so a
 loaded machine moves them less than wall-clock throughput.
 
     .venv/bin/python -m bench.api_profile [--docs 100000] [--requests 3000] [--app sohoa|bare] [--top 35] [--sort tottime|cumulative]
@@ -21,6 +21,7 @@ import io
 import os
 import pstats
 import random
+import re
 import sys
 import threading
 import time
@@ -145,27 +146,54 @@ def profile(args: argparse.Namespace) -> None:
             stop_dev_pki(pki_settings)
 
 
+def _thread_cpu() -> dict[str, float]:
+    """CPU seconds so far of this process's live threads, by name with pool numbers dropped
+    (``MainThread`` runs the event loop; ``catalog-query``, ``audit-writer``, ...)."""
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    by_group: dict[str, float] = {}
+    for thread in psutil.Process().threads():
+        group = re.sub(r"_\d+$", "", names.get(thread.id, "unnamed"))
+        by_group[group] = by_group.get(group, 0.0) + thread.user_time + thread.system_time
+    return by_group
+
+
+def _timed(args: argparse.Namespace, app: Callable[..., Any], owners: list[str], key: str, pg_pid: int) -> None:
+    """Warm up, then time ``--requests`` requests: CPU per request of this process (in all and by thread)
+    and of PostgreSQL."""
+    asyncio.run(_drive(app, owners, key, 300, args.connections))  # warm-up: pool, caches, writer
+    threads, cpu, pg_cpu, wall = _thread_cpu(), time.process_time(), _postgres_cpu(pg_pid), time.perf_counter()
+    failures = asyncio.run(_drive(app, owners, key, args.requests, args.connections))
+    cpu, pg_cpu, wall = time.process_time() - cpu, _postgres_cpu(pg_pid) - pg_cpu, time.perf_counter() - wall
+    n, after = args.requests, _thread_cpu()
+    split = {name: (after[name] - threads.get(name, 0.0)) / n * 1000 for name in sorted(after)}
+    print(f"{args.app}: {n} requests ({failures} not 200), {n / wall:.0f} req/s in process (one process), "
+          f"{cpu / n * 1000:.2f} ms CPU/request here + {pg_cpu / n * 1000:.2f} ms in PostgreSQL "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)  # fmt: skip
+    print("  by thread, ms CPU/request:", ", ".join(f"{k} {v:.2f}" for k, v in split.items() if v >= 0.005), flush=True)
+
+
 def _run(args: argparse.Namespace, env: dict[str, str], owners: list[str], pg_pid: int) -> None:
+    """The timed run on one app, then a second app (fresh threads, so cProfile follows every one of them)
+    warmed up and driven under the profiler."""
     key = _portal_key(env)
-    app, close = _app(args.app, env)
     log = open(Path(env["SOHOA_VAR_DIR"]) / "access.log", "w")  # noqa: SIM115 - the app logs to stderr
     saved, sys.stderr = sys.stderr, log
     try:
-        asyncio.run(_drive(app, owners, key, 300, args.connections))  # warm-up: pool, caches, writer
-        cpu, pg_cpu, wall = time.process_time(), _postgres_cpu(pg_pid), time.perf_counter()
-        failures = asyncio.run(_drive(app, owners, key, args.requests, args.connections))
-        cpu, pg_cpu = time.process_time() - cpu, _postgres_cpu(pg_pid) - pg_cpu
-        wall = time.perf_counter() - wall
+        app, close = _app(args.app, env)
+        try:
+            _timed(args, app, owners, key, pg_pid)
+        finally:
+            close()
         with _ThreadProfiles() as profiles:
-            asyncio.run(_drive(app, owners, key, args.requests, args.connections))
+            app, close = _app(args.app, env)
+            try:
+                asyncio.run(_drive(app, owners, key, 300 + args.requests, args.connections))
+            finally:
+                close()
     finally:
         sys.stderr = saved
-        close()
         log.close()
-    n = args.requests
-    print(f"{args.app}: {n} requests ({failures} not 200), {n / wall:.0f} req/s in process (one process), "
-          f"{cpu / n * 1000:.2f} ms CPU/request here + {pg_cpu / n * 1000:.2f} ms in PostgreSQL "
-          f"(load average {os.getloadavg()[0]:.1f}); then under cProfile:")  # fmt: skip
+    print(f"then under cProfile, every thread (a fresh app: {300 + args.requests} requests, the first 300 warm it up):")
     print(profiles.report(args.top, args.sort))
 
 

@@ -119,11 +119,7 @@ def _row_hash(row: RowMapping) -> str:
                       row["purpose"], row["detail"], row["prev_hash"])
 
 
-_APPEND = sa.text(
-    "SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(:lock, :at, CAST(:actors AS text[]), "
-    "CAST(:roles AS text[]), CAST(:actions AS text[]), CAST(:document_ids AS text[]), CAST(:purposes AS text[]), "
-    "CAST(:details AS text[]), CAST(:heads AS bytea[]), CAST(:tails AS bytea[]))"
-)
+_APPEND = sa.text("SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(:lock, :at, CAST(:entries AS json))")
 
 
 def _lock_chain(conn: Connection) -> None:
@@ -241,12 +237,14 @@ class AuditLog:
     def _append_in_database(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
         """PostgreSQL: one statement in autocommit (``sohoa_audit_append``, migration 0004) takes the chain
         lock, reads the head, links and inserts the batch and commits: the lock is never held across a
-        round trip to this process. Returns (seq, prev_hash, hash) per entry."""
-        parts = [hash_parts(at, new, detail) for new, detail in rows]
-        params = {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "heads": [h for h, _ in parts],
-                  "tails": [t for _, t in parts], "actors": [n.actor for n, _ in rows], "roles": [n.role for n, _ in rows],
-                  "actions": [n.action for n, _ in rows], "document_ids": [n.document_id for n, _ in rows],
-                  "purposes": [n.purpose for n, _ in rows], "details": [d for _, d in rows]}  # fmt: skip
+        round trip to this process. The batch travels as one JSON array (one parameter to encode, not ten
+        arrays escaped element by element). Returns (seq, prev_hash, hash) per entry."""
+        entries = []
+        for new, detail in rows:
+            head, tail = hash_parts(at, new, detail)
+            entries.append([new.actor, new.role, new.action, new.document_id, new.purpose, detail,
+                            head.decode(), tail.decode()])  # fmt: skip
+        params = {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "entries": json.dumps(entries, ensure_ascii=False)}
         with self._autocommit.connect() as conn:
             return [(r[0], r[1], r[2]) for r in conn.execute(_APPEND, params)]
 
