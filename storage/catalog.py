@@ -30,6 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
+from storage import portal_query
 from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -126,7 +127,7 @@ def migrate(engine: Engine) -> None:
         raise CatalogError("Không nâng cấp được danh mục", "Catalog migration failed", detail=str(e)[:300]) from e
 
 
-def _row_to_document(row: RowMapping) -> StoredDocument:
+def _row_to_document(row: RowMapping | dict[str, Any]) -> StoredDocument:
     return StoredDocument(
         id=row["id"],
         doc_type=DocType(row["doc_type"]),
@@ -406,8 +407,12 @@ class Catalog:
         offset: int = 0,
         status: DocumentStatus = DocumentStatus.ACTIVE,
     ) -> list[StoredDocument]:
-        """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones."""
-        return self._rows(*_find(owner_id, doc_type, valid_on, procedure, limit, offset, status))
+        """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones.
+        On PostgreSQL the query runs through psycopg directly (``storage.portal_query``: the API's hot path)."""
+        statement, params = _find(owner_id, doc_type, valid_on, procedure, limit, offset, status)
+        if self.engine.dialect.name == "postgresql":
+            return [_row_to_document(row) for row in portal_query.fetch(self.engine, statement, params)]
+        return self._rows(statement, params)
 
     def ids(self, status: DocumentStatus | None = None) -> set[str]:
         """Ids of every document, or of those in ``status``."""
