@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, RowMapping
 from sqlalchemy.exc import IntegrityError as DbIntegrityError
@@ -33,6 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sohoa.errors import AuditChainError, CatalogError, ConflictError, NotFoundError
 from sohoa.logs import get_logger
+from storage import pg_direct
 from storage.catalog import normalise_owner_id
 from storage.manifest import SIGNATURE_SUFFIX, canonical
 from storage.objects import COMPLIANCE, ObjectStore
@@ -119,7 +121,7 @@ def _row_hash(row: RowMapping) -> str:
                       row["purpose"], row["detail"], row["prev_hash"])
 
 
-_APPEND = sa.text("SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(:lock, :at, CAST(:entries AS json))")
+_APPEND = "SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(%(lock)s::bigint, %(at)s, %(entries)s::json)"
 
 
 def _lock_chain(conn: Connection) -> None:
@@ -189,7 +191,6 @@ class AuditLog:
         self.retain_days = retain_days
         self.signer = signer
         self.checkpoint_every = checkpoint_every
-        self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")  # one statement, its own commit
 
     def append(self, actor: str, role: str, action: str, document_id: str | None, purpose: str | None,
                detail: dict[str, Any] | None = None) -> AuditEntry:
@@ -211,9 +212,9 @@ class AuditLog:
         for _ in range(20):
             try:
                 written = self._insert_batch(rows)
-            except DbIntegrityError:
+            except (DbIntegrityError, psycopg.IntegrityError):
                 continue
-            except SQLAlchemyError as e:
+            except (SQLAlchemyError, psycopg.Error) as e:
                 raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
             if checkpoint and self.checkpoint_due(written):
                 self.checkpoint()
@@ -235,18 +236,18 @@ class AuditLog:
                 for (new, detail), (seq, prev, digest) in zip(rows, links, strict=True)]  # fmt: skip
 
     def _append_in_database(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
-        """PostgreSQL: one statement in autocommit (``sohoa_audit_append``, migration 0004) takes the chain
-        lock, reads the head, links and inserts the batch and commits: the lock is never held across a
-        round trip to this process. The batch travels as one JSON array (one parameter to encode, not ten
-        arrays escaped element by element). Returns (seq, prev_hash, hash) per entry."""
+        """PostgreSQL: one statement in autocommit, sent through psycopg (``storage.pg_direct``), whose
+        function (``sohoa_audit_append``, migration 0004) takes the chain lock, reads the head, links and
+        inserts the batch, and commits: the lock is never held across a round trip to this process. The
+        batch travels as one JSON array (one parameter to encode, not ten arrays escaped element by
+        element). Returns (seq, prev_hash, hash) per entry."""
         entries = []
         for new, detail in rows:
             head, tail = hash_parts(at, new, detail)
             entries.append([new.actor, new.role, new.action, new.document_id, new.purpose, detail,
                             head.decode(), tail.decode()])  # fmt: skip
         params = {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "entries": json.dumps(entries, ensure_ascii=False)}
-        with self._autocommit.connect() as conn:
-            return [(r[0], r[1], r[2]) for r in conn.execute(_APPEND, params)]
+        return [(r[0], r[1], r[2]) for r in pg_direct.execute(self.engine, _APPEND, params)]
 
     def _append_here(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
         """SQLite: the head is read and the batch inserted in one transaction under the database write lock."""

@@ -30,7 +30,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
-from storage import portal_query
+from storage import pg_direct
 from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -408,10 +408,10 @@ class Catalog:
         status: DocumentStatus = DocumentStatus.ACTIVE,
     ) -> list[StoredDocument]:
         """An owner's documents in ``status``, newest signature first; ``valid_on`` drops expired ones.
-        On PostgreSQL the query runs through psycopg directly (``storage.portal_query``: the API's hot path)."""
+        On PostgreSQL the query runs through psycopg directly (``storage.pg_direct``: the API's hot path)."""
         statement, params = _find(owner_id, doc_type, valid_on, procedure, limit, offset, status)
         if self.engine.dialect.name == "postgresql":
-            return [_row_to_document(row) for row in portal_query.fetch(self.engine, statement, params)]
+            return [_row_to_document(row) for row in pg_direct.fetch(self.engine, statement, params)]
         return self._rows(statement, params)
 
     def ids(self, status: DocumentStatus | None = None) -> set[str]:

@@ -1,4 +1,4 @@
-"""The portal query through psycopg (``storage.portal_query``) answers exactly what SQLAlchemy's path answers:
+"""The portal query through psycopg (``storage.pg_direct``) answers exactly what SQLAlchemy's path answers:
 same documents, same order, same Python values and types, for every filter combination."""
 
 from __future__ import annotations

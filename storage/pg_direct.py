@@ -1,15 +1,15 @@
-"""The portal query on PostgreSQL, run through psycopg directly: the API's hot path.
+"""Single statements on PostgreSQL through psycopg directly: the API's hot path.
 
-``Catalog.find`` is the one catalog read of every portal request. Through
-SQLAlchemy's Core execution it cost ~0.75 ms of CPU per call on PostgreSQL
-(execution context, result metadata built from the cursor's description, a
-``Connection`` and its isolation-level handling around the pooled connection),
-through psycopg ~0.3 ms, measured side by side (20k documents, one thread). So
-the same statement — compiled once per filter combination from the SQLAlchemy
-``Select`` that ``storage.catalog`` builds — runs on a connection of the same
-pool, in autocommit (one SELECT needs no BEGIN/ROLLBACK round trips), and rows
-come back as SQLAlchemy's column types would give them (``UtcDateTime``: aware
-UTC). ``tests/test_catalog_fast.py`` compares both paths document by document.
+Every portal request makes one catalog read (``Catalog.find``) and shares one
+audit append (``AuditLog.append_many``). Through SQLAlchemy's Core execution
+the read cost ~0.75 ms of CPU per call on PostgreSQL (execution context, result
+metadata built from the cursor's description, a ``Connection`` and its
+isolation-level handling around the pooled connection), through psycopg ~0.3 ms,
+measured side by side (20k documents, one thread). So these statements run on a
+connection of the engine's own pool, in autocommit (one statement needs no
+BEGIN/ROLLBACK round trips). ``fetch`` compiles the SQLAlchemy ``Select`` once
+and gives rows back as SQLAlchemy's column types would (``UtcDateTime``: aware
+UTC); ``tests/test_catalog_fast.py`` compares both paths document by document.
 """
 
 from __future__ import annotations
@@ -39,8 +39,9 @@ def _broken(connection: psycopg.Connection[Any]) -> bool:
     return connection.broken or connection.closed
 
 
-def _fetch(engine: Engine, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-    """Run ``sql`` on a pooled connection in autocommit; a connection found broken leaves the pool."""
+def execute(engine: Engine, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run one statement (psycopg placeholders) on a pooled connection in autocommit and return its rows;
+    psycopg's errors pass through, and a connection found broken leaves the pool."""
     pooled = engine.raw_connection()
     connection: psycopg.Connection[Any] = pooled.driver_connection  # type: ignore[assignment]
     try:
@@ -64,9 +65,9 @@ def fetch(engine: Engine, statement: sa.Select[Any], params: dict[str, Any]) -> 
     sql, names, aware = _compiled(statement, engine.dialect)
     try:
         try:
-            rows = _fetch(engine, sql, params)
+            rows = execute(engine, sql, params)
         except psycopg.OperationalError:
-            rows = _fetch(engine, sql, params)
+            rows = execute(engine, sql, params)
     except (psycopg.Error, SQLAlchemyError) as e:
         raise CatalogError("Lỗi truy vấn danh mục", "Catalog query failed", detail=type(e).__name__) from e
     found = [dict(zip(names, row, strict=True)) for row in rows]
