@@ -2,6 +2,8 @@
 
 Installed by ``install()`` when ``signing`` is imported; ``stock_libraries()``
 restores the originals for a while (the benchmark measures its peers with them).
+More of them, for verification, are in ``signing/speedups_verify.py`` (installed
+and switched off with these).
 
 **PDF hex strings (pyHanko).** A PAdES signature lives in the ``/Contents <…>`` hex string of its signature
 dictionary: ~16,000 hex digits here, and pyHanko 0.38 reads them one
@@ -92,6 +94,8 @@ from typing import IO, Any
 from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, xref
 from pyhanko.pdf_utils.reader import HistoricalResolver
+
+from signing import speedups_verify
 
 _PYHANKO: Callable[[IO[bytes]], Any] = generic.read_hex_string_from_stream
 _ASN1CRYPTO_PREP: Callable[[Any, Any], str] = x509.NameTypeAndValue._ldap_string_prep
@@ -403,6 +407,7 @@ def install() -> None:
     HistoricalResolver._subsume_object = subsume_object
     generic.DictionaryObject.read_from_stream = staticmethod(read_dictionary)
     xref._read_object_header = read_object_header
+    speedups_verify.install()
 
 
 @contextmanager
@@ -418,6 +423,7 @@ def stock_libraries() -> Iterator[None]:
     HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
     generic.DictionaryObject.read_from_stream = staticmethod(_PYHANKO_DICT)
     xref._read_object_header = _PYHANKO_HEADER
+    speedups_verify.uninstall()
     try:
         yield
     finally:

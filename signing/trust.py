@@ -30,6 +30,7 @@ from sohoa.errors import ConfigurationError
 from sohoa.settings import Settings
 
 from signing.evidence import EmbeddedEvidence
+from signing.speedups_verify import signature_validator
 
 HTTP_TIMEOUT = 10  # seconds, for the TSA and revocation fetches while signing
 
@@ -159,7 +160,9 @@ def offline_context(
     ``retroactive_revinfo`` lets an OCSP response or CRL fetched a few seconds
     after the timestamp vouch for the certificate at the timestamp's time, as
     PAdES B-LT intends. Empty revocation lists (not None) make "nothing
-    embedded" mean "cannot tell", not an error.
+    embedded" mean "cannot tell", not an error. Certificate, OCSP and CRL
+    signatures that already verified in this process are not verified again
+    (``signing.speedups_verify``: keyed by their exact bytes).
     """
     return ValidationContext(
         trust_roots=roots,
@@ -171,4 +174,5 @@ def offline_context(
         moment=moment,
         best_signature_time=moment,
         retroactive_revinfo=True,
+        signature_validator=signature_validator(),
     )
