@@ -4,7 +4,8 @@ Every ``SohoaError`` becomes its ``http_status`` with the bilingual JSON of
 ``SohoaError.to_json()`` — or, on the review UI's browser routes (``/ui``),
 a page in the visitor's language; nothing else is translated here. CORS is closed unless
 ``settings.api_cors_origins`` lists origins. Request bodies are capped at
-``settings.api_max_upload_bytes``.
+``settings.api_max_upload_bytes``. The portal query is served by ``api.lean.FastLane``
+inside every middleware, ahead of the router.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from sohoa.settings import Settings
 
 from api import routes_admin, routes_auditor, routes_health, routes_portal, routes_staff
 from api.deps import Services
+from api.lean import FastLane
 from api.limits import AccessLogMiddleware, BodyLimitMiddleware
 from api.schemas import ErrorBody
 
@@ -103,9 +105,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_exception_handler(SohoaError, _sohoa_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(StarletteHTTPException, _http_error)
-    for module in (routes_health, routes_admin, routes_portal, routes_auditor, routes_staff):
+    routers = (routes_health, routes_admin, routes_portal, routes_auditor, routes_staff)
+    for module in routers:
         app.include_router(module.router)
     _add_ui(app)
+    routes = [route for module in routers for route in module.router.routes]
+    app.add_middleware(FastLane, routes=routes, handlers=app.exception_handlers)  # innermost: lean routes' fast path
     app.add_middleware(BodyLimitMiddleware, limit=settings.api_max_upload_bytes)
     if settings.api_cors_origins:
         app.add_middleware(

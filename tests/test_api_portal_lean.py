@@ -115,3 +115,41 @@ def test_page_json_is_what_the_response_model_writes(docs: list[StoredDocument],
     model = DocumentPage(documents=[document_out(d) for d in docs], limit=limit, offset=offset, next_offset=next_offset)
     assert page_json(docs, limit, offset, next_offset) == model.model_dump_json().encode()
     assert json.loads(page_json(docs, limit, offset, next_offset)) == model.model_dump(mode="json")
+
+
+def _router_served(app: FastAPI) -> TestClient:
+    """The same app's router behind the handlers' ExceptionMiddleware, without ``FastLane``: the lean
+    route served the way it was before the lane (reference for the lane's answers)."""
+    from starlette.middleware.exceptions import ExceptionMiddleware
+
+    inner = ExceptionMiddleware(app.router, handlers=app.exception_handlers)
+
+    async def via_router(scope, receive, send):  # type: ignore[no-untyped-def]
+        scope["app"] = app
+        await inner(scope, receive, send)
+
+    return TestClient(via_router)
+
+
+def test_fast_lane_answers_as_the_router(api_online: ApiHarness) -> None:
+    """401 (none, bad key, bad token), 403 (scope, procedure), 422 and 200 (audited): same status, headers
+    that matter and body whether ``FastLane`` or FastAPI's router serves ``GET /v1/documents``."""
+    from api.lean import FastLane
+
+    stack = api_online.app.middleware_stack or api_online.app.build_middleware_stack()
+    lanes = []
+    while stack is not None:
+        lanes += [stack] if isinstance(stack, FastLane) else []
+        stack = getattr(stack, "app", None)
+    assert [list(lane.lanes) for lane in lanes] == [["/v1/documents"]]
+    reference, portal = _router_served(api_online.app), api_online.as_role("portal")
+    cases = [({}, GOOD), ({"X-API-Key": "portal.wrong"}, GOOD), ({"Authorization": "Bearer x.y.z"}, GOOD),
+             (api_online.as_role("staff"), GOOD), (portal, {**GOOD, "for_procedure": "9.999"}),
+             (portal, {**GOOD, "limit": "0"}), (portal, GOOD), (portal, {**GOOD, "type": "cccd_front", "limit": "3"})]  # fmt: skip
+    for headers, query in cases:
+        ours = api_online.client.get("/v1/documents", params=query, headers=headers)
+        theirs = reference.get("/v1/documents", params=query, headers=headers)
+        assert ours.status_code == theirs.status_code and ours.content == theirs.content, (headers, query)
+        for name in ("content-type", "www-authenticate"):
+            assert ours.headers.get(name) == theirs.headers.get(name), (name, query)
+    assert api_online.app.state.services.store().audit.verify().ok
