@@ -43,11 +43,27 @@ subject, key identifiers and hashes, and a validation context is built per
 verification, so no decision changes (the full reports on valid, tampered,
 revoked, expired and untrusted documents are compared with the stock
 libraries' in ``tests/test_signing_speedups_verify.py``).
+
+**The signing-certificate attribute checked once per verification (pyHanko).**
+pyHanko matches the ESS signing-certificate attribute of a CMS object against
+its signer's certificate three times for the signature and twice for its
+timestamp token (certificate extraction, twice, and the integrity check, "for
+compatibility"), parsing the attributes each time. The check reads only the
+certificate's DER and the attributes' content octets (the implicit tag that
+one of the call sites strips is no part of it): within one verification
+(``one_verification()``, which ``verify_pdf`` opens) a pass for the same
+bytes is not repeated; a failure raises every time. The scope is one
+verification, not the process, because the attributes are each document's
+own: a benchmark that verifies one document over and over gains nothing
+from it that a batch of different documents would not.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from asn1crypto import algos, cms, x509
@@ -66,6 +82,8 @@ CERT_MEMO_SIZE = 512  # parsed certificates kept (a few KB each)
 
 _PYHANKO_CERT_INFO = general.extract_certificate_info
 _CERT_INFO_USERS = (general, generic_cms, dss, ades)  # modules that bound the name at import
+_PYHANKO_ESS_CHECK = generic_cms._check_signing_certificate
+_ESS_PASSED: ContextVar[set[bytes] | None] = ContextVar("ess_passed", default=None)  # per verification
 _verified: set[bytes] = set()
 _installed = False
 
@@ -141,11 +159,34 @@ def _parsed_certificate(der: bytes) -> x509.Certificate:
     return cert
 
 
+@contextmanager
+def one_verification() -> Iterator[None]:
+    """Scope of the signing-certificate attribute memo: one document's verification."""
+    token = _ESS_PASSED.set(set())
+    try:
+        yield
+    finally:
+        _ESS_PASSED.reset(token)
+
+
+def check_signing_certificate(cert: x509.Certificate, signed_attrs: cms.CMSAttributes) -> None:
+    """pyHanko's ``_check_signing_certificate``, not repeated for the same bytes within one verification."""
+    passed = _ESS_PASSED.get()
+    if passed is None:  # outside verify_pdf
+        _PYHANKO_ESS_CHECK(cert, signed_attrs)
+        return
+    key = fingerprint(cert.dump(), signed_attrs.contents or b"")
+    if key not in passed:
+        _PYHANKO_ESS_CHECK(cert, signed_attrs)  # raises when the attribute does not match
+        passed.add(key)
+
+
 def install() -> None:
     global _installed
     _installed = True
     for module in _CERT_INFO_USERS:
         module.extract_certificate_info = extract_certificate_info
+    generic_cms._check_signing_certificate = check_signing_certificate
 
 
 def uninstall() -> None:
@@ -153,3 +194,4 @@ def uninstall() -> None:
     _installed = False
     for module in _CERT_INFO_USERS:
         module.extract_certificate_info = _PYHANKO_CERT_INFO
+    generic_cms._check_signing_certificate = _PYHANKO_ESS_CHECK

@@ -36,6 +36,7 @@ from signing.embed import extraction_evidence
 from signing.evidence import EmbeddedEvidence, read_evidence
 from signing.longterm import long_term_check, needs_long_term_check
 from signing.sign import timestamp_time
+from signing.speedups_verify import one_verification
 from signing.trust import offline_context, trust_roots
 
 # pyHanko logs each expected validation failure (revoked, untrusted...) as a
@@ -75,10 +76,11 @@ def verify_pdf(
     evidence = _read_evidence(reader)
     sig = signatures[0]
     doc_timestamps = reader.embedded_timestamp_signatures  # re-parsed at every access: read once
-    lines, signer, signed_at = _signature_lines(sig, roots, evidence)
-    if at is not None or needs_long_term_check(sig, at):
-        lines.append(long_term_check(sig, roots, at, fresh_crls))
-    lines += _document_timestamp_lines(doc_timestamps, roots, evidence)
+    with one_verification():  # this document's repeated signing-certificate checks run once (speedups_verify)
+        lines, signer, signed_at = _signature_lines(sig, roots, evidence)
+        if at is not None or needs_long_term_check(sig, at):
+            lines.append(long_term_check(sig, roots, at, fresh_crls))
+        lines += _document_timestamp_lines(doc_timestamps, roots, evidence)
     extraction_line, embedded_sha = _extraction_line(path, expected_extraction_sha256)
     lines.append(extraction_line)
     return VerificationReport(

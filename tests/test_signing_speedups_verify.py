@@ -114,6 +114,31 @@ def test_indefinite_length_certificate_gets_pyhankos_copy(certs: tuple[x509.Cert
     assert shared.dump() == ber.untag().dump()
 
 
+def _ess_outcome(check: object, cert: x509.Certificate, attrs: cms.CMSAttributes) -> str:
+    try:
+        check(cert, attrs)  # type: ignore[operator]
+    except Exception as e:  # the error type is the behaviour compared
+        return type(e).__name__
+    return "matches"
+
+
+def test_signing_certificate_check_same_as_pyhanko(signed_pdf: Path) -> None:
+    """Within one verification a pass is not repeated; a mismatch fails every time, tagged attributes or not."""
+    signature, token = _cms_objects(signed_pdf)[:2]
+    signer, tsa = (speedups_verify._PYHANKO_CERT_INFO(sd).signer_cert for sd in (signature, token))
+    attrs = signature["signer_infos"][0]["signed_attrs"]
+    cases = [(signer, attrs), (signer, attrs.untag()), (tsa, attrs), (tsa, attrs.untag())]
+    expected = [_ess_outcome(speedups_verify._PYHANKO_ESS_CHECK, *case) for case in cases]
+    assert expected == ["matches", "matches", "SignatureValidationError", "SignatureValidationError"]
+    for _ in range(2):  # outside a verification, then inside one (twice: remembered passes)
+        assert [_ess_outcome(speedups_verify.check_signing_certificate, *case) for case in cases] == expected
+    with speedups_verify.one_verification():
+        for _ in range(2):
+            assert [_ess_outcome(speedups_verify.check_signing_certificate, *case) for case in cases] == expected
+        assert len(speedups_verify._ESS_PASSED.get() or ()) == 1  # tagged and untagged: one key
+    assert speedups_verify._ESS_PASSED.get() is None  # the scope ends with the verification
+
+
 @pytest.fixture(scope="module")
 def documents(
     result_pdf: Path, signed_pdf: Path, dev_pki: DevPkiFixture, tmp_path_factory: pytest.TempPathFactory
