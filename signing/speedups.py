@@ -37,7 +37,11 @@ pyHanko reads them, like literal strings ``(…)``, one byte at a time.
 block read when it ends within the block and is plain (a name without ``#``
 escapes or non-ASCII bytes; a string whose escapes are one character or three
 octal digits up to ``\\377``, as pyHanko and Ghostscript write them);
-anything else goes to pyHanko's own reader from the token's start.
+anything else goes to pyHanko's own reader from the token's start. A string
+without parentheses inside whose escapes are all octal or ``\\n \\r \\t \\b \\f
+\\\\`` (pyHanko writes UTF-16 text as one ``\\ddd`` per byte) is found by one
+regular expression and decoded by Python's own bytes-escape decoder, which
+reads exactly those escapes the same way.
 
 **Historical revisions (pyHanko).** The difference analysis reads every object
 of the signed revision through a ``HistoricalResolver``, which copies each
@@ -85,6 +89,7 @@ runs), so the bytes and the object's state afterwards are the library's.
 from __future__ import annotations
 
 import binascii
+import codecs
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -115,6 +120,8 @@ _NAME_BLOCK = 128
 _LITERAL_BLOCK = 1024
 # a run of plain bytes, an escape pyHanko reads the same way in any context, or a parenthesis
 _LITERAL_TOKEN = re.compile(rb"[^()\\]+|\\([0-3][0-7][0-7]|[nrtbf() /%<>\[\]#_&$\\])|[()]")
+# the same up to its ")", when it holds no parenthesis and only the escapes \ddd (to \377), \n \r \t \b \f \\
+_SIMPLE_LITERAL = re.compile(rb"(?:[^()\\]++|\\(?:[0-3][0-7][0-7]|[nrtbf\\]))*+\)")
 _ESCAPES = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"b": b"\b", b"f": b"\f"}
 _WS = rb" \n\r\t\f\x00"  # pyHanko's PDF_WHITESPACE, as a regex character-class body
 _ENDS_TOKEN = rb"[" + _WS + rb"()<>\[\]{}/%]"  # PDF_WHITESPACE + PDF_DELIMITERS: where pyHanko ends a token
@@ -213,6 +220,10 @@ def _literal_in(block: bytes, pos: int) -> tuple[bytes, int] | None:
 
     None when the string has an escape this does not take or does not end within the block.
     """
+    simple = _SIMPLE_LITERAL.match(block, pos)
+    if simple is not None:  # no nested parentheses; only escapes Python's bytes-escape decoder reads as pyHanko does
+        body = block[pos : simple.end() - 1]
+        return (codecs.escape_decode(body)[0] if b"\\" in body else body), simple.end()
     parts: list[bytes] = []
     depth = 1
     while match := _LITERAL_TOKEN.match(block, pos):
