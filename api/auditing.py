@@ -19,7 +19,6 @@ writes and CMS signature never hold up a request, and at most one every
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -84,12 +83,8 @@ class AuditWriter:
         return future
 
     def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
-        """Blocking form, for handlers running in a worker thread."""
+        """Blocking form, for handlers running in a worker thread (the portal query's included)."""
         return self.submit(entries).result()
-
-    async def write_async(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
-        """Awaitable form, for handlers on the event loop (the loop is never blocked)."""
-        return await asyncio.wrap_future(self.submit(entries))
 
     def _take(self) -> list[_Pending] | None:
         """Everything queued (up to ``MAX_BATCH_ENTRIES`` entries), or None once closed and drained."""

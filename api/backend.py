@@ -56,9 +56,9 @@ def audit(
     svc.audit_writer().write([audit_entry(principal, action, purpose=purpose, document_id=document_id, **detail)])
 
 
-async def audit_many(svc: Services, entries: list[NewEntry]) -> None:
-    """Append ``entries`` through the group-commit writer; returns once they are durable (event-loop handlers)."""
-    await svc.audit_writer().write_async(entries)
+def audit_many(svc: Services, entries: list[NewEntry]) -> None:
+    """Append ``entries`` through the group-commit writer; returns once they are durable (worker threads)."""
+    svc.audit_writer().write(entries)
 
 
 def access_log(svc: Services, owner_id: str) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ from api.limits import RateLimiter
 from api.security import Principal, Scope, jwt_key, token_subject
 
 SESSION_COOKIE = "sohoa_session"
-QUERY_THREADS = 16  # catalog queries of the hot route in flight per worker process (below the catalog's pool size)
+QUERY_THREADS = 16  # portal queries in flight per worker process, each until its audit commit (below the pool size)
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="<client_id>.<secret>")
 bearer = HTTPBearer(auto_error=False, description="JWT from POST /v1/token")
