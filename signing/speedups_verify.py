@@ -25,10 +25,11 @@ policy (weak hashes, key sizes) is decided outside this call and is unchanged.
 
 **Certificates parsed once per process (pyHanko).** pyHanko's
 ``extract_certificate_info`` hands out a fresh copy (``untag()``) of every
-certificate in a CMS object at each call — three calls per verification for
-the signature, one for its timestamp token — and each fresh copy recomputes
-what asn1crypto computes lazily: extensions, key identifiers, hashes,
-normalised and human-readable names. The replacement hands out, for each
+certificate in a CMS object at each call — twice per verification for the
+signature, once for its timestamp token — and every document brings its own
+copies of the same few certificates; each fresh copy recomputes what
+asn1crypto computes lazily: extensions, key identifiers, hashes, normalised
+and human-readable names. The replacement hands out, for each
 certificate, one parsed object per exact DER encoding, shared by all
 documents that carry that certificate (the same DER bytes are the same
 certificate: the object is what parsing them gives). It is parsed completely
