@@ -1,11 +1,15 @@
 """Group commit of audit entries: every access is durable in the chain before its answer leaves.
 
-A request hands its entries to ``AuditWriter.submit`` and waits on the returned
-future. One writer thread takes everything queued so far and appends it with
-``AuditLog.append_many`` in a single transaction, then resolves the futures of
-all those requests. While one flush commits, the next requests queue up, so the
-batch grows with the load by itself (no fixed timer: an idle service answers
-after one commit, a busy one shares each commit between many requests). If a
+A request queues its entries and waits for them. One flush at a time takes
+everything queued so far and appends it with ``AuditLog.append_many`` in a
+single transaction, then resolves the futures of all those requests. While one
+flush commits, the next requests queue up, so the batch grows with the load by
+itself (no fixed timer: an idle service answers after one commit, a busy one
+shares each commit between many requests). Who flushes: a request thread
+waiting in ``AuditWriter.write`` that finds no flush running does it for
+everyone queued (leader/follower: no hand-over to another thread and back on
+the request's path), and the writer thread does it for entries given to
+``submit`` with no thread waiting on them. If a
 flush fails, every request waiting on it gets the error (HTTP 503) and none of
 its entries is in the chain: nothing is lost silently and nothing is retried
 behind the caller's back, so nothing is written twice. A request that goes
@@ -38,6 +42,7 @@ CHECKPOINT_MIN_SECONDS = 5.0  # a signed checkpoint costs ~0.1-0.5 s of CPU (CMS
 class _Pending:
     entries: Sequence[NewEntry]
     future: Future[list[AuditEntry]]
+    led: bool  # a thread waits in ``write`` and flushes it itself if nobody else does first
 
 
 def _unavailable(error: BaseException) -> CatalogError:
@@ -48,17 +53,18 @@ def _unavailable(error: BaseException) -> CatalogError:
 
 
 class AuditWriter:
-    """One writer thread per process appending queued entries in shared transactions.
+    """Group commit for one process: request threads flush for each other, a writer thread for the rest.
 
-    ``audit_log`` is called in the writer thread on first use (opening storage
-    never blocks the event loop). Several processes may each run a writer: the
-    chain itself is serialised by ``AuditLog.append_many``'s lock.
+    ``audit_log`` is called by whoever flushes first (opening storage never
+    blocks the event loop). Several processes may each run a writer: the chain
+    itself is serialised by ``AuditLog.append_many``'s lock.
     """
 
     def __init__(self, audit_log: Callable[[], AuditLog]) -> None:
         self._audit_log = audit_log
         self._queue: deque[_Pending] = deque()
         self._wake = threading.Condition()
+        self._flushing = False  # one flush at a time, whoever runs it
         self._checkpoint_due = threading.Event()
         self._stopping = threading.Event()
         self._closed = False
@@ -71,6 +77,23 @@ class AuditWriter:
 
     def submit(self, entries: Sequence[NewEntry]) -> Future[list[AuditEntry]]:
         """Queue ``entries`` (kept together, in order); the future resolves once they are committed."""
+        return self._queue_up(entries, led=False)
+
+    def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        """Blocking form, for handlers running in a worker thread: this thread flushes everything queued
+        when no flush is running, else waits for the running one (and leads the next if still needed)."""
+        future = self._queue_up(entries, led=True)
+        while not future.done():
+            with self._wake:
+                while self._flushing and not future.done():
+                    self._wake.wait()
+                if future.done():
+                    break
+                batch = self._claim()
+            self._flush_claimed(batch)
+        return future.result()
+
+    def _queue_up(self, entries: Sequence[NewEntry], *, led: bool) -> Future[list[AuditEntry]]:
         future: Future[list[AuditEntry]] = Future()
         if not entries:
             future.set_result([])
@@ -78,33 +101,47 @@ class AuditWriter:
         with self._wake:
             if self._closed:
                 raise CatalogError("Dịch vụ đang dừng", "the service is shutting down")
-            self._queue.append(_Pending(entries, future))
-            self._wake.notify()
+            self._queue.append(_Pending(entries, future, led))
+            if not led and not self._flushing:  # a running flush wakes everyone when it ends
+                self._wake.notify_all()
         return future
 
-    def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
-        """Blocking form, for handlers running in a worker thread (the portal query's included)."""
-        return self.submit(entries).result()
+    def _claim(self) -> list[_Pending]:
+        """With ``_wake`` held and no flush running: start one with everything queued (up to
+        ``MAX_BATCH_ENTRIES`` entries), skipping requests that went away unanswered."""
+        self._flushing = True
+        taken, count = [], 0
+        while self._queue and (not taken or count + len(self._queue[0].entries) <= MAX_BATCH_ENTRIES):
+            pending = self._queue.popleft()
+            if pending.future.set_running_or_notify_cancel():  # False: the request went away unanswered
+                taken.append(pending)
+                count += len(pending.entries)
+        return taken
 
     def _take(self) -> list[_Pending] | None:
-        """Everything queued (up to ``MAX_BATCH_ENTRIES`` entries), or None once closed and drained."""
+        """The writer thread's next flush: once no flush runs and an entry without a waiting thread is
+        queued (or, once closed, anything); None once closed and drained."""
         with self._wake:
-            while not self._queue and not self._closed:
+            while True:
+                if self._closed and not self._queue:
+                    return None
+                if not self._flushing and (self._closed or any(not p.led for p in self._queue)):
+                    return self._claim()
                 self._wake.wait()
-            if not self._queue:
-                return None
-            taken, count = [], 0
-            while self._queue and (not taken or count + len(self._queue[0].entries) <= MAX_BATCH_ENTRIES):
-                pending = self._queue.popleft()
-                if pending.future.set_running_or_notify_cancel():  # False: the request went away unanswered
-                    taken.append(pending)
-                    count += len(pending.entries)
-            return taken
 
     def _write_loop(self) -> None:
         while (batch := self._take()) is not None:
+            self._flush_claimed(batch)
+
+    def _flush_claimed(self, batch: list[_Pending]) -> None:
+        """Run a claimed flush, then let the next one start and wake everyone waiting."""
+        try:
             if batch:
                 self._flush(batch)
+        finally:
+            with self._wake:
+                self._flushing = False
+                self._wake.notify_all()
 
     def _flush(self, batch: list[_Pending]) -> None:
         """Append the whole batch in one transaction, then answer every request in it."""

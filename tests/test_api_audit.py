@@ -118,3 +118,28 @@ def test_a_request_gone_before_its_flush_is_dropped_and_the_writer_lives_on(stor
     with storage.audit.engine.connect() as conn:
         assert list(conn.execute(sa.select(audit_entries.c.purpose).order_by(audit_entries.c.seq)).scalars()) == ["một", "ba", "bốn"]
     assert storage.audit.verify().ok
+
+
+def test_request_threads_and_the_writer_thread_flush_everything_once(storage: Storage) -> None:
+    """Threads waiting in ``write`` flush for each other, the writer thread flushes what ``submit`` left
+    with nobody waiting: every entry lands exactly once, the chain verifies, and the writer closes."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.auditing import AuditWriter
+
+    writer = AuditWriter(lambda: storage.audit)
+    try:
+        queued = [writer.submit([NewEntry("w", "portal", "find", f"s{i}", f"submit {i}")]) for i in range(10)]
+
+        def request(n: int) -> list[int]:
+            return [e.seq for i in range(8) for e in writer.write([NewEntry("r", "portal", "find", f"r{n}-{i}", f"write {n}.{i}"),
+                                                                    NewEntry("r", "portal", "find", f"r{n}-{i}", "second")])]  # fmt: skip
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            written = [s for seqs in pool.map(request, range(8)) for s in seqs]
+        written += [e.seq for f in queued for e in f.result(timeout=60)]
+    finally:
+        writer.close()
+    assert sorted(written) == list(range(1, 8 * 8 * 2 + 10 + 1))
+    result = storage.audit.verify()
+    assert result.ok and result.entries == 8 * 8 * 2 + 10, result.describe()
