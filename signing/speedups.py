@@ -74,6 +74,16 @@ it from one block when it is spaced by single spaces and followed, after any
 whitespace, by the object (not by a comment or the block's end); anything
 else goes to pyHanko's own.
 
+**Cross-reference tables (pyHanko).** pyHanko reads each table's subsection
+headers through its token readers and each entry with a generator, several
+Python calls per entry. ``parse_xref_table`` reads the whole table from one
+block with one regular expression per header and per entry when every entry
+is the standard 20 bytes (``nnnnnnnnnn ggggg n`` or ``f`` and a two-byte end of
+line), the headers are ``N M`` with a single space, and ``trailer`` follows;
+anything else — comments, other line ends, a generation above 65535 (which
+pyHanko's caller rejects mid-table in strict mode), a table longer than the
+block — goes to pyHanko's own reader from the start.
+
 **DER encoding (asn1crypto).** ``Asn1Value.dump`` reads ``self.contents`` two
 or three times (for the value, for its header, once more per explicit tag). On
 a structure built in Python rather than parsed — every CMS structure pyHanko
@@ -112,6 +122,7 @@ _PYHANKO_LITERAL: Callable[[IO[bytes]], bytes] = generic._read_string_literal_by
 _PYHANKO_SUBSUME: Callable[[HistoricalResolver, Any], Any] = HistoricalResolver._subsume_object
 _PYHANKO_DICT: Callable[..., generic.DictionaryObject] = generic.DictionaryObject.read_from_stream
 _PYHANKO_HEADER: Callable[[IO[bytes], bool], tuple[int, int]] = xref._read_object_header
+_PYHANKO_XREF: Callable[[IO[bytes], bool], Iterator[xref.XRefEntry]] = xref.parse_xref_table
 _COPIED = (  # the types pyHanko's copy rebuilds; anything else it returns as is
     generic.DecryptedObjectProxy, generic.IndirectObject, generic.StreamObject, generic.DictionaryObject,
     generic.ArrayObject,
@@ -135,6 +146,11 @@ _BIG_DICT_BLOCK = 61440  # for a dictionary longer than _DICT_BLOCK: a signature
 _MAX_DEPTH = 32
 # "N G obj", then whitespace up to the object's first byte (which pyHanko leaves the stream at)
 _OBJECT_HEADER = re.compile(rb"([0-9]{1,10}) ([0-9]{1,5}) obj[" + _WS + rb"]*(?=[^" + _WS + rb"%])")
+_XREF_BLOCK = 65536  # a cross-reference table of up to ~3,000 entries; longer ones go to pyHanko
+# "N M", whitespace, then the first entry (not a comment); entries are 20 bytes with a two-byte end of line
+_XREF_SUBSECTION = re.compile(rb"[" + _WS + rb"]*([0-9]{1,10}) ([0-9]{1,10})[" + _WS + rb"]+(?=[0-9])")
+_XREF_ENTRY = re.compile(rb"([0-9]{10}) ([0-9]{5}) ([nf])(?: \r| \n|\r\n)")
+_XREF_TRAILER = re.compile(rb"[" + _WS + rb"]*trailer[" + _WS + rb"]*(?=[^" + _WS + rb"%])")
 _AFTER = rb"(?=" + _ENDS_TOKEN + rb")"  # a token pyHanko ends at the next whitespace or delimiter
 _DICT_TOKEN = re.compile(
     rb"[" + _WS + rb"]*(?:(?P<ref>([1-9][0-9]{0,9}) ([0-9]{1,5}) R)" + _AFTER
@@ -363,6 +379,43 @@ def read_object_header(stream: IO[bytes], strict: bool) -> tuple[int, int]:
     return int(header[1]), int(header[2])
 
 
+def parse_xref_table(stream: IO[bytes], strict: bool) -> Iterator[xref.XRefEntry]:
+    """Same entries, in the same order, and stream position as pyHanko's ``xref.parse_xref_table``."""
+    start = stream.tell()
+    block = stream.read(_XREF_BLOCK)
+    parsed = _xref_entries(block)
+    if parsed is None:  # anything but plain 20-byte entries, a comment, the block's end, a huge generation
+        stream.seek(start)
+        return _PYHANKO_XREF(stream, strict)
+    stream.seek(start + parsed[1])
+    return iter(parsed[0])
+
+
+def _xref_entries(block: bytes) -> tuple[list[xref.XRefEntry], int] | None:
+    """The entries of the subsections at the block's start and the offset after ``trailer`` and its whitespace."""
+    entries: list[xref.XRefEntry] = []
+    pos = 0
+    while True:  # at least one subsection, as pyHanko reads one before looking for "trailer"
+        header = _XREF_SUBSECTION.match(block, pos)
+        if header is None:
+            return None
+        first, pos = int(header[1]), header.end()
+        for number in range(first, first + int(header[2])):
+            entry = _XREF_ENTRY.match(block, pos)
+            if entry is None or int(entry[2]) > 0xFFFF:  # pyHanko's reader fails there, mid-table, in strict mode
+                return None
+            entries.append(_xref_entry(number, entry))
+            pos = entry.end()
+        if (trailer := _XREF_TRAILER.match(block, pos)) is not None:
+            return entries, trailer.end()
+
+
+def _xref_entry(number: int, entry: re.Match[bytes]) -> xref.XRefEntry:
+    if entry[3] == b"n":
+        return xref.XRefEntry(xref.XRefType.STANDARD, location=int(entry[1]), idnum=number, generation=int(entry[2]))
+    return xref.XRefEntry(xref.XRefType.FREE, location=None, idnum=number, generation=int(entry[2]))
+
+
 def name_eq(self: x509.Name, other: object) -> bool:
     """asn1crypto's ``Name.__eq__`` (which compares the chosen RDN sequences), memoised per pair of encodings.
 
@@ -418,6 +471,7 @@ def install() -> None:
     HistoricalResolver._subsume_object = subsume_object
     generic.DictionaryObject.read_from_stream = staticmethod(read_dictionary)
     xref._read_object_header = read_object_header
+    xref.parse_xref_table = parse_xref_table
     speedups_verify.install()
 
 
@@ -434,6 +488,7 @@ def stock_libraries() -> Iterator[None]:
     HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
     generic.DictionaryObject.read_from_stream = staticmethod(_PYHANKO_DICT)
     xref._read_object_header = _PYHANKO_HEADER
+    xref.parse_xref_table = _PYHANKO_XREF
     speedups_verify.uninstall()
     try:
         yield
