@@ -9,12 +9,12 @@ shares each commit between many requests). Who flushes: a request thread
 waiting in ``AuditWriter.write`` that finds no flush running does it for
 everyone queued (leader/follower: no hand-over to another thread and back on
 the request's path), and the writer thread does it for entries given to
-``submit`` with no thread waiting on them. If a
-flush fails, every request waiting on it gets the error (HTTP 503) and none of
-its entries is in the chain: nothing is lost silently and nothing is retried
-behind the caller's back, so nothing is written twice. A request that goes
-away before its flush starts (client disconnected) was never answered: its
-entries are dropped with it; once its flush has started they are written.
+``submit`` with no thread waiting on them. If a flush fails, every request
+waiting on it gets the error (HTTP 503) and none of its entries is in the
+chain: nothing is lost silently and nothing is retried behind the caller's
+back, so nothing is written twice. A ``submit`` future cancelled before its
+flush starts (the request went away unanswered) is dropped with its entries;
+once its flush has started they are written.
 
 Signed checkpoints that fall due are made by a second thread, so their MinIO
 writes and CMS signature never hold up a request, and at most one every

@@ -112,7 +112,8 @@ def hash_parts(at: datetime, new: NewEntry, detail: str | None) -> tuple[bytes, 
     body = _hashed_body(0, at, new.actor, new.role, new.action, new.document_id, new.purpose, detail, GENESIS)
     before, mark, after = body.partition(_PREV_GENESIS)
     if not mark or not after.endswith(_SEQ_ZERO_END):
-        raise AuditChainError("Không dựng được nội dung băm của mục nhật ký", "unexpected canonical form of an audit entry")
+        raise AuditChainError("Không dựng được nội dung băm của mục nhật ký",
+                              "unexpected canonical form of an audit entry")
     return before + b'"prev":"', b'"' + after[:-2]
 
 
@@ -121,7 +122,8 @@ def _row_hash(row: RowMapping) -> str:
                       row["purpose"], row["detail"], row["prev_hash"])
 
 
-_APPEND = "SELECT entry_seq, entry_prev_hash, entry_hash FROM sohoa_audit_append(%(lock)s::bigint, %(at)s, %(entries)s::json)"
+_APPEND = ("SELECT entry_seq, entry_prev_hash, entry_hash "
+           "FROM sohoa_audit_append(%(lock)s::bigint, %(at)s, %(entries)s::json)")
 
 
 def _lock_chain(conn: Connection) -> None:
@@ -203,8 +205,9 @@ class AuditLog:
         The chain is computed for the whole batch after the head is read under the
         chain lock (a PostgreSQL advisory lock, taken and released inside one
         statement; SQLite's write lock), so concurrent processes never interleave;
-        a collision on the sequence number (a writer without the lock) is retried. ``checkpoint=False`` leaves a checkpoint that
-        falls due to the caller (see ``checkpoint_due``), e.g. to run it off the hot path.
+        a collision on the sequence number (a writer without the lock) is retried.
+        ``checkpoint=False`` leaves a checkpoint that falls due to the caller (see
+        ``checkpoint_due``), e.g. to run it off the hot path.
         """
         if not entries:
             return []

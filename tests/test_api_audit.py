@@ -132,8 +132,9 @@ def test_request_threads_and_the_writer_thread_flush_everything_once(storage: St
         queued = [writer.submit([NewEntry("w", "portal", "find", f"s{i}", f"submit {i}")]) for i in range(10)]
 
         def request(n: int) -> list[int]:
-            return [e.seq for i in range(8) for e in writer.write([NewEntry("r", "portal", "find", f"r{n}-{i}", f"write {n}.{i}"),
-                                                                    NewEntry("r", "portal", "find", f"r{n}-{i}", "second")])]  # fmt: skip
+            pairs = [[NewEntry("r", "portal", "find", f"r{n}-{i}", f"write {n}.{i}"),
+                      NewEntry("r", "portal", "find", f"r{n}-{i}", "second")] for i in range(8)]  # fmt: skip
+            return [e.seq for pair in pairs for e in writer.write(pair)]
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             written = [s for seqs in pool.map(request, range(8)) for s in seqs]

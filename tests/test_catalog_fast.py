@@ -28,7 +28,8 @@ def pg_catalog(postgres_server: PostgresServer) -> Iterator[Catalog]:
     for n in range(24):
         status = statuses[n % 4]
         catalog.put(StoredDocument(
-            id=f"doc{n:04d}", doc_type=TYPES[n % 2], owner_id=OWNERS[n % 3 == 0], owner_name=None if n % 5 == 0 else "NGUYỄN THỊ “AN”",
+            id=f"doc{n:04d}", doc_type=TYPES[n % 2], owner_id=OWNERS[n % 3 == 0],
+            owner_name=None if n % 5 == 0 else "NGUYỄN THỊ “AN”",
             status=status, fields={"id_number": OWNERS[0], "n": n, "ghi_chú": None if n % 2 else "a\\b\"c\n"},
             sha256=f"{n:064x}", extraction_sha256=f"{n + 1:064x}", pdf_key=f"documents/doc{n:04d}.pdf",
             manifest_key=f"documents/doc{n:04d}.json", original_key=None if n % 3 else f"originals/{n}",
