@@ -110,7 +110,7 @@ from asn1crypto import core, x509
 from pyhanko.pdf_utils import generic, xref
 from pyhanko.pdf_utils.reader import HistoricalResolver
 
-from signing import speedups_verify
+from signing import pdf_guards, speedups_verify
 
 _PYHANKO: Callable[[IO[bytes]], Any] = generic.read_hex_string_from_stream
 _ASN1CRYPTO_PREP: Callable[[Any, Any], str] = x509.NameTypeAndValue._ldap_string_prep
@@ -386,7 +386,7 @@ def parse_xref_table(stream: IO[bytes], strict: bool) -> Iterator[xref.XRefEntry
     parsed = _xref_entries(block)
     if parsed is None:  # anything but plain 20-byte entries, a comment, the block's end, a huge generation
         stream.seek(start)
-        return _PYHANKO_XREF(stream, strict)
+        return pdf_guards.parse_xref_table(stream, strict)
     stream.seek(start + parsed[1])
     return iter(parsed[0])
 
@@ -477,7 +477,7 @@ def install() -> None:
 
 @contextmanager
 def stock_libraries() -> Iterator[None]:
-    """The libraries' own functions while the block runs."""
+    """The libraries' own functions while the block runs (the reader keeps ``pdf_guards``' guard, not a speed-up)."""
     generic.read_hex_string_from_stream = _PYHANKO
     x509.NameTypeAndValue._ldap_string_prep = _ASN1CRYPTO_PREP
     core.Asn1Value.dump = _ASN1CRYPTO_DUMP
@@ -488,7 +488,7 @@ def stock_libraries() -> Iterator[None]:
     HistoricalResolver._subsume_object = _PYHANKO_SUBSUME
     generic.DictionaryObject.read_from_stream = staticmethod(_PYHANKO_DICT)
     xref._read_object_header = _PYHANKO_HEADER
-    xref.parse_xref_table = _PYHANKO_XREF
+    xref.parse_xref_table = pdf_guards.parse_xref_table
     speedups_verify.uninstall()
     try:
         yield
