@@ -21,6 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from sohoa.errors import SohoaError
+from sohoa.heap import start_up_heap_frozen
 from sohoa.logs import get_logger
 from sohoa.settings import Settings
 
@@ -91,7 +92,8 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+        with start_up_heap_frozen():  # full collections during requests skip the imported stack
+            yield
         services.close()
 
     app = FastAPI(

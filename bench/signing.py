@@ -50,6 +50,7 @@ from signing.devpki import PKCS12_PASSWORD, ensure_dev_pki, stop_dev_pki
 from signing.signers import open_signer
 from signing.speedups import stock_libraries
 from signing.trust import offline_context, signing_context, timestamper, trust_roots
+from sohoa.heap import start_up_heap_frozen
 from sohoa.settings import Settings, load_settings
 from sohoa.tools import require, run
 from storage.local_minio import free_port
@@ -150,7 +151,8 @@ def main() -> None:
                                     "signer_pkcs12_password": PKCS12_PASSWORD.decode(), "tsa_url": pki.tsa_url(),
                                     "trust_roots": (pki.trust_root,)})  # fmt: skip
         try:
-            _run(work, settings, args.n, helper, args.conformance)
+            with start_up_heap_frozen():  # as in the service (api.app's lifespan), where verifications run
+                _run(work, settings, args.n, helper, args.conformance)
         finally:
             stop_dev_pki(base)
 
