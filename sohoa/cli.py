@@ -190,7 +190,9 @@ def serve(
     from api import create_app
 
     settings = _settings()
-    bind = {"host": host or settings.api_host, "port": port or settings.api_port}
+    # uvicorn's own access line carries the raw path and query string, i.e. citizens' ID numbers;
+    # api.limits.AccessLogMiddleware logs every request by its route template instead
+    bind = {"host": host or settings.api_host, "port": port or settings.api_port, "access_log": False}
     if workers == 1:
         uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
     else:  # each worker process builds its app from the environment

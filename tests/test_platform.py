@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 import urllib.request
 
 import pytest
@@ -104,3 +105,41 @@ def test_demo_stores_the_samples_and_answers_a_portal_query(tmp_path) -> None:
         assert (tmp_path / "var" / "catalog.sqlite3").is_file() and (tmp_path / "var" / "minio").is_dir()
     finally:
         subprocess.run([*SOHOA, "services", "stop"], capture_output=True, env=env, timeout=120, check=False)
+
+
+def test_serve_never_logs_an_id_number_from_a_path_or_query(tmp_path) -> None:
+    """The server's own log lines (uvicorn's and ours) for requests that carry a CCCD number in the path and query."""
+    port, citizen = free_port(), "079301234567"
+    env = {**os.environ, "SOHOA_VAR_DIR": str(tmp_path)}
+    server = subprocess.Popen([*SOHOA, "serve", "--port", str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    try:
+        urls = [f"http://127.0.0.1:{port}/v1/owners/{citizen}/access-log?purpose=x",
+                f"http://127.0.0.1:{port}/v1/documents?owner_id={citizen}&purpose=x"]  # fmt: skip
+        answered = _statuses(urls, deadline=time.monotonic() + 120)
+    finally:
+        server.terminate()
+        output = server.communicate(timeout=60)[0]
+    assert answered == [401, 401], output
+    assert '"request"' in output and "/v1/owners/{owner_id}/access-log" in output  # our line, by route template
+    assert citizen not in output
+
+
+def _statuses(urls: list[str], deadline: float) -> list[int]:
+    """Each URL's status once the server answers (it imports the whole stack first)."""
+    import urllib.error
+
+    while True:
+        try:
+            statuses = []
+            for url in urls:
+                try:
+                    urllib.request.urlopen(url, timeout=10)
+                    statuses.append(200)
+                except urllib.error.HTTPError as e:
+                    statuses.append(e.code)
+            return statuses
+        except urllib.error.URLError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
