@@ -62,7 +62,7 @@ from it that a batch of different documents would not.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import lru_cache
@@ -183,16 +183,17 @@ def check_signing_certificate(cert: x509.Certificate, signed_attrs: cms.CMSAttri
 
 
 def install() -> None:
-    global _installed
-    _installed = True
-    for module in _CERT_INFO_USERS:
-        module.extract_certificate_info = extract_certificate_info
-    generic_cms._check_signing_certificate = check_signing_certificate
+    _use(True, extract_certificate_info, check_signing_certificate)
 
 
 def uninstall() -> None:
+    _use(False, _PYHANKO_CERT_INFO, _PYHANKO_ESS_CHECK)
+
+
+def _use(installed: bool, certificate_info: Callable[..., SignedDataCerts], ess_check: Callable[..., None]) -> None:
+    """Put ``certificate_info`` and ``ess_check`` into pyHanko; ``signature_validator()`` follows ``installed``."""
     global _installed
-    _installed = False
+    _installed = installed
     for module in _CERT_INFO_USERS:
-        module.extract_certificate_info = _PYHANKO_CERT_INFO
-    generic_cms._check_signing_certificate = _PYHANKO_ESS_CHECK
+        module.extract_certificate_info = certificate_info
+    generic_cms._check_signing_certificate = ess_check
