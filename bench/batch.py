@@ -109,7 +109,7 @@ def throughput_child(config: dict[str, Any]) -> None:
     ingest_batch(_documents(base / f"warm-{tag}", WARM_UP_DOCUMENTS), None, settings)
     folder = _documents(base / f"batch-{tag}", config["pages"])
     done: list[float] = []  # seconds from the start at which each document finished
-    rss: list[int] = []  # this process's RSS in bytes as each document finished
+    rss: list[int] = []  # this process's RSS in bytes as each document finished (read at the document completing each tenth)
     own, services, started = _own_cpu(), _cpu_seconds(config["services"]), time.monotonic()
     rss_after_warm_up = _rss()
 
@@ -126,7 +126,7 @@ def throughput_child(config: dict[str, Any]) -> None:
                       "services_cpu": {k: v - services[k] for k, v in _cpu_seconds(config["services"]).items()},
                       "outcomes": {str(k): v for k, v in summary.counts().items()},
                       "peak_rss_mib": _vm_hwm() / 2**20, "rss_after_warm_up_mib": rss_after_warm_up / 2**20,
-                      "rss_by_tenth_mib": [rss[len(rss) * k // 10 - 1] / 2**20 for k in range(1, 11)] if rss else []}))
+                      "rss_by_tenth_mib": [rss[-(-len(rss) * k // 10) - 1] / 2**20 for k in range(1, 11)] if rss else []}))
 
 
 def _rss() -> int:
