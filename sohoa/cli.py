@@ -192,14 +192,14 @@ def serve(
     settings = _settings()
     # uvicorn's own access line carries the raw path and query string, i.e. citizens' ID numbers;
     # api.limits.AccessLogMiddleware logs every request by its route template instead
-    bind = {"host": host or settings.api_host, "port": port or settings.api_port, "access_log": False}
+    options = {"host": host or settings.api_host, "port": port or settings.api_port, "access_log": False}
     if workers == 1:
-        uvicorn.run(create_app(settings), **bind)  # type: ignore[arg-type]
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     else:  # each worker process builds its app from the environment
         # uvicorn gives a worker 5 s to come up by default: importing the stack (OpenCV, pyHanko,
         # SQLAlchemy) on a busy machine takes longer, and the worker would be killed and restarted forever
         uvicorn.run("api.app:app_from_environment", factory=True, workers=workers,  # type: ignore[arg-type]
-                    timeout_worker_healthcheck=120, **bind)
+                    timeout_worker_healthcheck=120, **options)
 
 
 @app.command()
