@@ -180,10 +180,9 @@ def _baseline_catalog(url: str, baseline: Path) -> str:
 
     import sqlalchemy as sa
     from alembic import command
-    from alembic.config import Config
     from alembic.script import ScriptDirectory
 
-    from storage.catalog import MIGRATIONS
+    from storage.catalog import alembic_config
 
     parsed = sa.engine.make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -195,8 +194,7 @@ def _baseline_catalog(url: str, baseline: Path) -> str:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'CREATE DATABASE "{copy.database}" TEMPLATE "{parsed.database}"')
         admin.dispose()
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config()
     engine = sa.create_engine(copy)
     with engine.begin() as connection:
         config.attributes["connection"] = connection

@@ -112,12 +112,18 @@ def _serialise_in_database(connection: sa.Connection) -> None:
         connection.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
 
+def alembic_config() -> Config:
+    """Alembic's configuration for the catalog's migrations (the caller puts its connection in ``attributes``)."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return config
+
+
 def migrate(engine: Engine) -> None:
     """Upgrade the schema to the latest Alembic revision (idempotent, safe to call concurrently
     from threads and processes: Alembic's module-level context is used by one thread at a time,
     and a file lock (SQLite) or an advisory lock (PostgreSQL) orders processes)."""
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
+    config = alembic_config()
     try:
         with _MIGRATING, _sqlite_file_lock(engine), engine.begin() as connection:
             _serialise_in_database(connection)
