@@ -3,12 +3,19 @@
 The last test verifies valid, tampered, revoked, expired, foreign-signed and
 foreign-timestamped documents with every speedup installed and with the
 stock libraries, and requires the same report line by line: a verifier that
-accepted what pyHanko rejects would be a vulnerability.
+accepted what pyHanko rejects would be a vulnerability. Two of them are
+signed by our own signer yet cannot be analysed by pyHanko: the signed
+revision holds an object it cannot parse, or its catalog a reference to an
+object that is never defined. pyHanko's difference analysis reads every
+object of the signed revision and follows every reference of the catalog
+that the DSS update rewrites, and fails on them ("signature is broken"); a
+shortcut that judged the DSS update alone would call both documents valid.
 """
 
 from __future__ import annotations
 
 import shutil
+from io import BytesIO
 from pathlib import Path
 
 import pytest
@@ -17,6 +24,8 @@ from cryptography.exceptions import InvalidSignature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pyhanko.keys import load_cert_from_pemder
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import general
 from pyhanko.sign.validation import generic_cms
@@ -139,6 +148,27 @@ def test_signing_certificate_check_same_as_pyhanko(signed_pdf: Path) -> None:
     assert speedups_verify._ESS_PASSED.get() is None  # the scope ends with the verification
 
 
+def _catalog_piece_info(result_pdf: Path, dst: Path, kind: str) -> Path:
+    """``result_pdf`` plus an incremental update whose catalog gains ``/PieceInfo``: a reference to an object
+    that is never defined ("dangling"), or to a new object whose dictionary pyHanko cannot parse
+    ("unparsable": written valid, then one digit turned into ``)``, so every offset holds)."""
+    writer = IncrementalPdfFileWriter(BytesIO(result_pdf.read_bytes()), strict=False)
+    if kind == "dangling":
+        value = generic.IndirectObject(9999, 0, writer)
+    else:
+        value = writer.add_object(generic.DictionaryObject({generic.pdf_name("/Zz"): generic.NumberObject(12345)}))
+    writer.root[generic.pdf_name("/PieceInfo")] = value
+    writer.update_root()
+    out = BytesIO()
+    writer.write(out)
+    data = out.getvalue()
+    if kind == "unparsable":
+        assert data.count(b"/Zz 12345") == 1
+        data = data.replace(b"/Zz 12345", b"/Zz 12)45")
+    dst.write_bytes(data)
+    return dst
+
+
 @pytest.fixture(scope="module")
 def documents(
     result_pdf: Path, signed_pdf: Path, dev_pki: DevPkiFixture, tmp_path_factory: pytest.TempPathFactory
@@ -154,6 +184,9 @@ def documents(
     docs["one byte changed"].write_bytes(bytes(tampered))
     docs["annotation added"] = Path(shutil.copy(signed_pdf, base / "annot.pdf"))
     _incremental(docs["annotation added"], _add_annotation)
+    for kind in ("unparsable", "dangling"):
+        source = _catalog_piece_info(result_pdf, base / f"{kind}-source.pdf", kind)
+        docs[f"{kind} in signed revision"] = sign_pdf(source, base / f"{kind}.pdf", settings).pdf_path
     for label in ("officer-revoked", "officer-expired"):
         signer = dev_pki.signing_settings(settings, signer=label, signature_level="B-T")
         docs[label] = sign_pdf(result_pdf, base / f"{label}.pdf", signer).pdf_path
@@ -177,8 +210,11 @@ def test_reports_same_with_and_without_speedups(documents: tuple[Settings, dict[
     verdicts = {name: report.verdict.value for name, report in stock.items()}
     assert verdicts == {
         "valid B-LT": "valid", "B-LTA": "valid", "one byte changed": "invalid", "annotation added": "invalid",
+        "unparsable in signed revision": "invalid", "dangling in signed revision": "invalid",
         "officer-revoked": "invalid", "officer-expired": "invalid", "outsider signer": "indeterminate",
         "untrusted TSA": "indeterminate",
     }  # fmt: skip
+    for name in ("unparsable in signed revision", "dangling in signed revision"):
+        assert stock[name].checks[0].en.startswith("signature is broken"), name  # pyHanko's difference analysis raised
     for name, report in stock.items():
         assert ours[name] == [report, report], name
