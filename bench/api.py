@@ -11,18 +11,27 @@ documents for ``--seconds``; every request is authenticated, validated, queried
 and audited (one entry per document returned, group-committed, signed
 checkpoints every 100 entries).
 
+Two legs per app. **Closed loop** (wrk): the most it serves, each connection
+sending its next request when the last is answered; latency there is mostly
+queueing (≈ connections / throughput). **Open loop** (vegeta, ``--rate``): requests
+sent at a fixed rate whatever the answers do, which is how the target reads
+(serve 1,000 req/s with p99 ≤ 25 ms) and how wrk2/vegeta measure latency
+without coordinated omission — a stall delays every request scheduled during
+it and all of them count, where wrk's connections would simply wait.
+
 Peer, in the same run: the same catalog query (``Catalog.find``) behind a bare
 Starlette route with no authentication, validation or audit, with the same
 worker count — the floor our features add to. Targets (PostgreSQL, 1M documents):
 ≥ 1,000 req/s and p99 ≤ 25 ms on 2 cores.
 
     .venv/bin/python -m bench.api [--docs 1000000] [--sqlite-docs 100000] [--seconds 15] [--connections 16] [--workers 2]
-        [--rounds 1] [--baseline DIR]
+        [--rate 1000] [--rounds 1] [--baseline DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import os
 import random
@@ -34,6 +43,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -48,6 +58,7 @@ from storage.local_postgres import PostgresServer
 VALID_ON = "2026-11-23"
 PROCEDURE = "1.001"
 BARE_DATABASE = "BENCH_API_DATABASE_URL"
+VEGETA = PROJECT_ROOT / "bin" / "vegeta"  # built by scripts/setup
 
 
 def bare_app() -> object:
@@ -125,8 +136,41 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, fl
     return figures
 
 
-def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str, str], script: Path,
-             seconds: int, connections: int, source: str | None = None) -> dict[str, float]:  # fmt: skip
+def _targets(owners: list[str], key: str, base: str, out: Path) -> Path:
+    """The same requests as ``_lua``'s, as a vegeta target file (vegeta cycles through them)."""
+    query = f"purpose=bench&for_procedure={PROCEDURE}&valid_on={VALID_ON}"
+    out.write_text("".join(f"GET {base}/v1/documents?owner_id={o}&{query}\nX-API-Key: {key}\n\n" for o in owners))
+    return out
+
+
+def _vegeta(targets: Path, rate: int, seconds: int) -> dict[str, float]:
+    """Open loop: ``rate`` requests per second for ``seconds`` whatever the answers do; latency
+    percentiles in ms, the rate achieved and the share answered 2xx."""
+    results = targets.with_suffix(".bin")
+    run([VEGETA, "attack", f"-rate={rate}/s", f"-duration={seconds}s", f"-targets={targets}", "-timeout=10s",
+         f"-output={results}"], timeout=seconds + 60)  # fmt: skip
+    report = json.loads(run([VEGETA, "report", "-type=json", str(results)], timeout=60).stdout)
+    ns = report["latencies"]
+    return {"open_rate": report["rate"], "open_p50": ns["50th"] / 1e6, "open_p99": ns["99th"] / 1e6,
+            "open_max": ns["max"] / 1e6, "open_ok": report["success"]}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Load:
+    """What every app of a run is driven with: wrk's script, the same requests for vegeta, and for how long."""
+
+    script: Path
+    owners: list[str]
+    key: str
+    seconds: int
+    connections: int
+    rate: int  # open-loop requests per second; 0: closed loop only
+
+
+def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str, str], load: Load,
+             source: str | None = None) -> dict[str, float]:  # fmt: skip
+    """Closed loop (wrk), then open loop (vegeta, when ``load.rate``), on a fresh server of ``factory``."""
+    script, seconds, connections = load.script, load.seconds, load.connections
     port, log = free_port(), script.with_name(f"{factory.replace(':', '-')}.log")
     server = multiprocessing.get_context("spawn").Process(target=_serve, args=(factory, env, port, workers, log, source))
     server.start()
@@ -138,7 +182,11 @@ def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str,
             print(log.read_text(errors="replace")[-3000:])
             raise
         _wrk(base, script, 3, connections)  # warm-up: every worker's pool, caches and first checkpoint
-        return {**_wrk(base, script, seconds, connections), "loadavg": os.getloadavg()[0]}
+        closed = {**_wrk(base, script, seconds, connections), "loadavg": os.getloadavg()[0]}
+        if not load.rate:
+            return closed
+        targets = _targets(load.owners, load.key, base, script.with_suffix(".targets"))
+        return {**closed, **_vegeta(targets, load.rate, seconds)}
     finally:
         server.terminate()  # uvicorn's supervisor stops its workers on SIGTERM
         server.join(30)
@@ -209,18 +257,18 @@ def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Nam
     A/B/peer, ...), so a shared machine's load hits all alike. Each figure is the median over the rounds."""
     key = _portal_key(env)
     script = _lua(sample, key, base / "portal.lua")
-    timing = (script, args.seconds, args.connections)
+    load = Load(script, sample, key, args.seconds, args.connections, args.rate)
     runs: dict[str, list[dict[str, float]]] = {}
     if args.baseline:
         base_env = {**env, "SOHOA_DATABASE_URL": _baseline_catalog(env["SOHOA_DATABASE_URL"], args.baseline)}
     for _ in range(args.rounds):
-        ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, *timing)
+        ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, load)
         runs.setdefault("sohoa", []).append(ours)
         if args.baseline:
-            before = _measure("api.app:app_from_environment", base_env, args.workers, {"X-API-Key": key}, *timing,
+            before = _measure("api.app:app_from_environment", base_env, args.workers, {"X-API-Key": key}, load,
                               source=str(args.baseline))  # fmt: skip
             runs.setdefault("baseline", []).append(before)
-        peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, *timing)
+        peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, load)
         runs.setdefault("bare", []).append(peer)
         print("round:", {name: {k: round(v, 1) for k, v in rs[-1].items()} for name, rs in runs.items()}, flush=True)
     return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}
@@ -271,16 +319,28 @@ def bench(args: argparse.Namespace) -> dict[str, dict[str, dict[str, float]]]:
     return results
 
 
-def _print(name: str, result: dict[str, dict[str, float]], workers: int) -> None:
+def _print(name: str, result: dict[str, dict[str, float]], args: argparse.Namespace) -> None:
     ours, peer = result["sohoa"], result["bare"]
     print(f"\n{name}: {result['load']['docs']:.0f} documents loaded in {result['load']['seconds']:.1f} s, "
-          f"{workers} uvicorn workers each")  # fmt: skip
-    print(f"{'':28}{'sohoa':>10}{'bare peer':>12}{'ratio':>8}{'target':>10}")
-    print(f"{'req/s':28}{ours['rps']:>10.0f}{peer['rps']:>12.0f}{ours['rps'] / peer['rps']:>8.2f}{'≥ 1000':>10}")
-    print(f"{'p50 ms':28}{ours['p50']:>10.2f}{peer['p50']:>12.2f}{ours['p50'] / peer['p50']:>8.2f}")
-    print(f"{'p99 ms':28}{ours['p99']:>10.2f}{peer['p99']:>12.2f}{ours['p99'] / peer['p99']:>8.2f}{'≤ 25':>10}")
-    print(f"{'non-2xx responses':28}{ours['non_2xx']:>10.0f}{peer['non_2xx']:>12.0f}")
-    print(f"{'load average (1 min)':28}{ours['loadavg']:>10.1f}{peer['loadavg']:>12.1f}")
+          f"{args.workers} uvicorn workers each")  # fmt: skip
+    print(f"{'':34}{'sohoa':>10}{'bare peer':>12}{'ratio':>8}{'target':>10}")
+
+    def row(label: str, key: str, target: str = "", digits: int = 2) -> None:
+        print(f"{label:34}{ours[key]:>10.{digits}f}{peer[key]:>12.{digits}f}{ours[key] / peer[key]:>8.2f}{target:>10}")
+
+    closed = f"closed loop ({args.connections} connections)"
+    row(f"{closed} req/s", "rps", "≥ 1000", 0)
+    row(f"{closed} p50 ms", "p50")
+    row(f"{closed} p99 ms", "p99")
+    if args.rate:
+        opened = f"open loop at {args.rate}/s"
+        row(f"{opened}: achieved", "open_rate", "", 0)
+        row(f"{opened}: p50 ms", "open_p50")
+        row(f"{opened}: p99 ms", "open_p99", "≤ 25")
+        row(f"{opened}: max ms", "open_max")
+        row(f"{opened}: share 2xx", "open_ok", "", 4)
+    print(f"{'closed loop non-2xx responses':34}{ours['non_2xx']:>10.0f}{peer['non_2xx']:>12.0f}")
+    print(f"{'load average (1 min)':34}{ours['loadavg']:>10.1f}{peer['loadavg']:>12.1f}")
     if "baseline" in result:
         before = result["baseline"]
         print(f"baseline checkout, same rounds: {before['rps']:.0f} req/s (ours ×{ours['rps'] / before['rps']:.2f}), "
@@ -294,12 +354,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (one per core)")
+    parser.add_argument("--rate", type=int, default=1000, help="open-loop requests per second (vegeta; 0: skip)")
     parser.add_argument("--rounds", type=int, default=1, help="measure each app this many times, in turn")
     parser.add_argument("--baseline", type=Path, help="another checkout of the project (e.g. `git archive` of an "
                         "older commit) whose app is measured in the same rounds, for a before/after")  # fmt: skip
     args = parser.parse_args()
     for name, result in bench(args).items():
-        _print(name, result, args.workers)
+        _print(name, result, args)
 
 
 if __name__ == "__main__":
