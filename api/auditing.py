@@ -16,8 +16,9 @@ back, so nothing is written twice. A ``submit`` future cancelled before its
 flush starts (the request went away unanswered) is dropped with its entries;
 once its flush has started they are written.
 
-Signed checkpoints that fall due are made by a second thread, so their MinIO
-writes and CMS signature never hold up a request, and at most one every
+Signed checkpoints that fall due are handed by a second thread to ``checkpoint``
+(in the API: a low-priority child process, ``api.checkpoints``, so their CMS
+signature and MinIO writes never hold up a request), at most one every
 ``CHECKPOINT_MIN_SECONDS`` (each covers the whole chain up to its head).
 """
 
@@ -56,12 +57,14 @@ class AuditWriter:
     """Group commit for one process: request threads flush for each other, a writer thread for the rest.
 
     ``audit_log`` is called by whoever flushes first (opening storage never
-    blocks the event loop). Several processes may each run a writer: the chain
-    itself is serialised by ``AuditLog.append_many``'s lock.
+    blocks the event loop); ``checkpoint`` signs and stores the chain head when
+    a flush crossed a checkpoint boundary. Several processes may each run a
+    writer: the chain itself is serialised by ``AuditLog.append_many``'s lock.
     """
 
-    def __init__(self, audit_log: Callable[[], AuditLog]) -> None:
+    def __init__(self, audit_log: Callable[[], AuditLog], checkpoint: Callable[[], object]) -> None:
         self._audit_log = audit_log
+        self._checkpoint = checkpoint
         self._queue: deque[_Pending] = deque()
         self._wake = threading.Condition()
         self._flushing = False  # one flush at a time, whoever runs it
@@ -170,7 +173,7 @@ class AuditWriter:
             if self._closed:
                 return
             try:
-                self._audit_log().checkpoint()
+                self._checkpoint()
             except Exception as e:  # noqa: BLE001 - entries are durable; the next boundary checkpoints again
                 log.error("audit_checkpoint_failed", error=type(e).__name__)
             self._stopping.wait(CHECKPOINT_MIN_SECONDS)

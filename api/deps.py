@@ -26,6 +26,7 @@ from sohoa.settings import Settings
 
 from api.auditing import AuditWriter
 from api.batches import BatchRunner
+from api.checkpoints import CheckpointProcess
 from api.clients import ClientRegistry, open_registry
 from api.limits import RateLimiter
 from api.security import Principal, Scope, jwt_key, token_subject
@@ -38,9 +39,9 @@ bearer = HTTPBearer(auto_error=False, description="JWT from POST /v1/token")
 
 
 class Services:
-    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer,
-    and the threads running the portal query's catalog reads (a plain executor: a cheaper hop from the
-    event loop than Starlette's ``run_in_threadpool``)."""
+    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer
+    and its checkpoint child process, and the threads running the portal query's catalog reads (a plain
+    executor: a cheaper hop from the event loop than Starlette's ``run_in_threadpool``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -51,6 +52,7 @@ class Services:
         self._store: Any = None
         self._store_cm: AbstractContextManager[Any] | None = None
         self._writer: AuditWriter | None = None
+        self._checkpoints = CheckpointProcess(settings)
         self._lock = threading.Lock()
         self.queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="catalog-query")
 
@@ -68,7 +70,7 @@ class Services:
         """The process's group-commit audit writer, started on first use."""
         with self._lock:
             if self._writer is None:
-                self._writer = AuditWriter(lambda: self.store().audit)
+                self._writer = AuditWriter(lambda: self.store().audit, self._checkpoints.checkpoint)
             return self._writer
 
     def close(self) -> None:
@@ -77,6 +79,7 @@ class Services:
             writer, self._writer = self._writer, None
         if writer is not None:
             writer.close()
+        self._checkpoints.close()
         with self._lock:
             if self._store_cm is not None:
                 self._store_cm.__exit__(None, None, None)

@@ -59,6 +59,7 @@ VALID_ON = "2026-11-23"
 PROCEDURE = "1.001"
 BARE_DATABASE = "BENCH_API_DATABASE_URL"
 VEGETA = PROJECT_ROOT / "bin" / "vegeta"  # built by scripts/setup
+WARM_UP_SECONDS = 10
 
 
 def bare_app() -> object:
@@ -181,7 +182,9 @@ def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str,
         except RuntimeError:
             print(log.read_text(errors="replace")[-3000:])
             raise
-        _wrk(base, script, 3, connections)  # warm-up: every worker's pool, caches and first checkpoint
+        # warm-up: every worker's pool and caches, and its first signed checkpoint, which starts the worker's
+        # checkpoint child (api.checkpoints: imports and storage, ~3 s of CPU at low priority, once per worker)
+        _wrk(base, script, WARM_UP_SECONDS, connections)
         closed = {**_wrk(base, script, seconds, connections), "loadavg": os.getloadavg()[0]}
         if not load.rate:
             return closed

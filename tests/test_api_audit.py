@@ -1,5 +1,6 @@
 """Group-committed audit: every portal read is in the chain before its answer, even 200 at once,
-and a flush that fails answers 503 to every waiting request without losing or doubling an entry.
+and a flush that fails answers 503 to every waiting request without losing or doubling an entry;
+signed checkpoints are made by a low-priority child process that is replaced when it dies.
 
 The failure is real: the audit table is renamed away in the database under the
 running app, so the writer's transaction fails exactly as it would on a lost table.
@@ -12,9 +13,11 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 import sqlalchemy as sa
 
@@ -100,7 +103,7 @@ def test_a_request_gone_before_its_flush_is_dropped_and_the_writer_lives_on(stor
     from api.auditing import AuditWriter
 
     gate = threading.Event()
-    writer = AuditWriter(lambda: gate.wait() and storage.audit)  # type: ignore[return-value]
+    writer = AuditWriter(lambda: gate.wait() and storage.audit, storage.audit.checkpoint)  # type: ignore[return-value]
     try:
         first = writer.submit([NewEntry("p", "portal", "find", "d1", "một")])
         deadline = time.monotonic() + 60
@@ -127,7 +130,7 @@ def test_request_threads_and_the_writer_thread_flush_everything_once(storage: St
 
     from api.auditing import AuditWriter
 
-    writer = AuditWriter(lambda: storage.audit)
+    writer = AuditWriter(lambda: storage.audit, storage.audit.checkpoint)
     try:
         queued = [writer.submit([NewEntry("w", "portal", "find", f"s{i}", f"submit {i}")]) for i in range(10)]
 
@@ -144,3 +147,47 @@ def test_request_threads_and_the_writer_thread_flush_everything_once(storage: St
     assert sorted(written) == list(range(1, 8 * 8 * 2 + 10 + 1))
     result = storage.audit.verify()
     assert result.ok and result.entries == 8 * 8 * 2 + 10, result.describe()
+
+
+def _checkpoint_children() -> list[psutil.Process]:
+    from api.checkpoints import NICENESS
+
+    return [c for c in psutil.Process().children() if c.nice() >= NICENESS]
+
+
+def test_checkpoints_are_made_by_a_low_priority_child_process(api_catalog: ApiHarness, signed_pdf: Path) -> None:
+    """200 reads cross two checkpoint boundaries (every 100 entries): a signed checkpoint is stored
+    by a child of this process running at ``NICENESS``, and the chain verifies against it."""
+    store_signed_pdf(api_catalog, signed_pdf, "scan-checkpoint")
+    assert not _checkpoint_children()
+    assert {r.status_code for r in asyncio.run(_finds(api_catalog, [f"điểm {i}" for i in range(PARALLEL)]))} == {200}
+    audit = api_catalog.app.state.services.store().audit
+    deadline = time.monotonic() + 120
+    while (result := audit.verify()).checkpoints == 0 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert result.ok and result.checkpoints >= 1 and result.entries == PARALLEL, result.describe()
+    assert len(_checkpoint_children()) == 1
+
+
+def test_a_killed_checkpoint_child_fails_its_checkpoint_and_the_next_one_starts_afresh(api_catalog: ApiHarness) -> None:
+    from api.checkpoints import CheckpointProcess
+
+    services = api_catalog.app.state.services
+    audit = services.store().audit
+    checkpoints = CheckpointProcess(services.settings)
+    try:
+        audit.append_many([NewEntry("p", "portal", "find", "d1", "một")], checkpoint=False)
+        first = checkpoints.checkpoint()
+        (child,) = _checkpoint_children()
+        child.kill()
+        child.wait(30)
+        audit.append_many([NewEntry("p", "portal", "find", "d2", "hai")], checkpoint=False)
+        with pytest.raises(BrokenProcessPool):
+            checkpoints.checkpoint()
+        second = checkpoints.checkpoint()
+        assert [c.pid for c in _checkpoint_children()] != [child.pid]
+    finally:
+        checkpoints.close()
+    assert first is not None and second is not None and first != second
+    result = audit.verify()
+    assert result.ok and result.checkpoints == 2, result.describe()
