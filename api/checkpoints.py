@@ -18,7 +18,11 @@ low priority, and its memory).
 
 The child opens its own storage from the worker's settings on first use and
 keeps it; a child that dies (killed, out of memory) is replaced at the next
-checkpoint, and the failure of the one in hand is raised to the caller.
+checkpoint, and the failure of the one in hand is raised to the caller. A
+worker that dies without closing (SIGKILL, the OOM killer) takes its child with
+it: the child watches its parent and exits once orphaned (its task queue never
+reports the end: the child holds a write end of it too), and it ignores Ctrl-C,
+which reaches the whole process group — its worker stops it.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from __future__ import annotations
 import atexit
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING
@@ -37,14 +43,23 @@ if TYPE_CHECKING:
     from storage import Storage
 
 NICENESS = 10  # CFS weight 110 against a request-serving process's 1024
+ORPHAN_CHECK_SECONDS = 1.0
 
 _storage: Storage | None = None  # the child's own, opened by ``_open_child``
 
 
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(ORPHAN_CHECK_SECONDS)
+    os._exit(0)  # nothing of the child's is half-written: a checkpoint is one create-only object
+
+
 def _open_child(settings: Settings) -> None:
-    """The child's start: lower priority, the same logs, its own storage (closed when it exits)."""
+    """The child's start: lower priority, bound to its worker's life, the same logs, its own storage."""
     global _storage
     os.nice(NICENESS)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
     from sohoa import logs
     from storage import open_storage
 

@@ -9,6 +9,9 @@ running app, so the writer's transaction fails exactly as it would on a lost tab
 from __future__ import annotations
 
 import asyncio
+import pickle
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -191,3 +194,28 @@ def test_a_killed_checkpoint_child_fails_its_checkpoint_and_the_next_one_starts_
     assert first is not None and second is not None and first != second
     result = audit.verify()
     assert result.ok and result.checkpoints == 2, result.describe()
+
+
+ORPHAN_SCRIPT = """
+import pickle, sys, psutil
+from api.checkpoints import NICENESS, CheckpointProcess
+checkpoints = CheckpointProcess(pickle.loads(open(sys.argv[1], "rb").read()))
+checkpoints.checkpoint()  # an empty log: nothing to sign, but the child is up
+print(*[p.pid for p in psutil.Process().children() if p.nice() >= NICENESS], flush=True)
+input()
+"""
+
+
+def test_a_checkpoint_child_exits_when_its_worker_is_killed(settings: Settings, tmp_path: Path) -> None:
+    """A worker killed with SIGKILL (no shutdown, as by the OOM killer) leaves no checkpoint child behind."""
+    pickled = tmp_path / "settings.pickle"
+    pickled.write_bytes(pickle.dumps(settings))
+    worker = subprocess.Popen([sys.executable, "-c", ORPHAN_SCRIPT, str(pickled)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE)  # fmt: skip
+    try:
+        assert worker.stdout is not None
+        (child,) = [psutil.Process(int(pid)) for pid in worker.stdout.readline().split()]
+    finally:
+        worker.kill()
+        worker.wait(30)
+    child.wait(30)  # psutil.TimeoutExpired if it outlives its worker
