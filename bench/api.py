@@ -58,6 +58,7 @@ from storage.local_postgres import PostgresServer
 VALID_ON = "2026-11-23"
 PROCEDURE = "1.001"
 BARE_DATABASE = "BENCH_API_DATABASE_URL"
+QUERY = f"purpose=bench&for_procedure={PROCEDURE}&valid_on={VALID_ON}"  # every benchmark request's, after owner_id
 VEGETA = PROJECT_ROOT / "bin" / "vegeta"  # built by scripts/setup
 WARM_UP_SECONDS = 10
 
@@ -116,7 +117,7 @@ def _lua(owners: list[str], key: str, out: Path) -> Path:
         f"local owners = {{{listed}}}\nlocal i = 0\n"
         f'wrk.headers["X-API-Key"] = "{key}"\n'
         "request = function()\n  i = i % #owners + 1\n"
-        f'  return wrk.format("GET", "/v1/documents?owner_id=" .. owners[i] .. "&purpose=bench&for_procedure={PROCEDURE}&valid_on={VALID_ON}")\n'
+        f'  return wrk.format("GET", "/v1/documents?owner_id=" .. owners[i] .. "&{QUERY}")\n'
         "end\n"
     )
     return out
@@ -139,8 +140,7 @@ def _wrk(url: str, script: Path, seconds: int, connections: int) -> dict[str, fl
 
 def _targets(owners: list[str], key: str, base: str, out: Path) -> Path:
     """The same requests as ``_lua``'s, as a vegeta target file (vegeta cycles through them)."""
-    query = f"purpose=bench&for_procedure={PROCEDURE}&valid_on={VALID_ON}"
-    out.write_text("".join(f"GET {base}/v1/documents?owner_id={o}&{query}\nX-API-Key: {key}\n\n" for o in owners))
+    out.write_text("".join(f"GET {base}/v1/documents?owner_id={o}&{QUERY}\nX-API-Key: {key}\n\n" for o in owners))
     return out
 
 
@@ -168,7 +168,7 @@ class Load:
     rate: int  # open-loop requests per second; 0: closed loop only
 
 
-def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str, str], load: Load,
+def _measure(factory: str, env: dict[str, str], workers: int, load: Load,
              source: str | None = None) -> dict[str, float]:  # fmt: skip
     """Closed loop (wrk), then open loop (vegeta, when ``load.rate``), on a fresh server of ``factory``."""
     script, seconds, connections = load.script, load.seconds, load.connections
@@ -178,7 +178,8 @@ def _measure(factory: str, env: dict[str, str], workers: int, headers: dict[str,
     try:
         base = f"http://127.0.0.1:{port}"
         try:
-            _wait_ready(f"{base}/v1/documents?owner_id={_owner(1)}&purpose=warm&for_procedure={PROCEDURE}", headers)
+            _wait_ready(f"{base}/v1/documents?owner_id={_owner(1)}&purpose=warm&for_procedure={PROCEDURE}",
+                        {"X-API-Key": load.key})  # fmt: skip
         except RuntimeError:
             print(log.read_text(errors="replace")[-3000:])
             raise
@@ -265,13 +266,13 @@ def _pair(env: dict[str, str], base: Path, sample: list[str], args: argparse.Nam
     if args.baseline:
         base_env = {**env, "SOHOA_DATABASE_URL": _baseline_catalog(env["SOHOA_DATABASE_URL"], args.baseline)}
     for _ in range(args.rounds):
-        ours = _measure("api.app:app_from_environment", env, args.workers, {"X-API-Key": key}, load)
+        ours = _measure("api.app:app_from_environment", env, args.workers, load)
         runs.setdefault("sohoa", []).append(ours)
         if args.baseline:
-            before = _measure("api.app:app_from_environment", base_env, args.workers, {"X-API-Key": key}, load,
+            before = _measure("api.app:app_from_environment", base_env, args.workers, load,
                               source=str(args.baseline))  # fmt: skip
             runs.setdefault("baseline", []).append(before)
-        peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, {}, load)
+        peer = _measure("bench.api:bare_app", {BARE_DATABASE: env["SOHOA_DATABASE_URL"]}, args.workers, load)
         runs.setdefault("bare", []).append(peer)
         print("round:", {name: {k: round(v, 1) for k, v in rs[-1].items()} for name, rs in runs.items()}, flush=True)
     return {name: {k: statistics.median(r[k] for r in rs) for k in rs[0]} for name, rs in runs.items()}

@@ -31,14 +31,14 @@ from typing import Any
 
 import psutil
 
-from bench.api import BARE_DATABASE, PROCEDURE, VALID_ON, _environment, _portal_key, bare_app, bench_services
+from bench.api import BARE_DATABASE, QUERY, _environment, _portal_key, bare_app, bench_services
 from bench.storage import _load, _owner
 from sohoa.settings import load_settings
 from storage.catalog import Catalog
 
 
 def _scope(owner: str, key: str) -> dict[str, Any]:
-    query = f"owner_id={owner}&purpose=bench&for_procedure={PROCEDURE}&valid_on={VALID_ON}"
+    query = f"owner_id={owner}&{QUERY}"
     return {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET", "scheme": "http",
             "path": "/v1/documents", "raw_path": b"/v1/documents", "root_path": "", "query_string": query.encode(),
             "headers": [(b"host", b"bench"), (b"x-api-key", key.encode())], "client": ("127.0.0.1", 40000),
