@@ -126,6 +126,31 @@ _APPEND = ("SELECT entry_seq, entry_prev_hash, entry_hash "
            "FROM sohoa_audit_append(%(lock)s::bigint, %(at)s, %(entries)s::json)")
 
 
+def _with_detail_json(entries: Sequence[NewEntry]) -> list[tuple[NewEntry, str | None]]:
+    """Each entry with its detail as the canonical JSON that is hashed and stored."""
+    return [(e, json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else None) for e in entries]
+
+
+def _append_params(rows: list[tuple[NewEntry, str | None]], at: datetime) -> dict[str, Any]:
+    """``_APPEND``'s parameters: the batch travels as one JSON array (one parameter to encode, not ten
+    arrays escaped element by element), each entry with its hashed JSON around the values known only
+    under the chain lock (``hash_parts``)."""
+    entries = []
+    for new, detail in rows:
+        head, tail = hash_parts(at, new, detail)
+        entries.append([new.actor, new.role, new.action, new.document_id, new.purpose, detail,
+                        head.decode(), tail.decode()])  # fmt: skip
+    return {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "entries": json.dumps(entries, ensure_ascii=False)}
+
+
+def _written(rows: list[tuple[NewEntry, str | None]], links: Sequence[tuple[int, str, str]],
+             at: datetime) -> list[AuditEntry]:  # fmt: skip
+    """The appended entries, from what was sent and the (seq, prev_hash, hash) links the chain gave them."""
+    return [AuditEntry(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose,
+                       json.loads(detail) if detail else None, prev, digest)
+            for (new, detail), (seq, prev, digest) in zip(rows, links, strict=True)]  # fmt: skip
+
+
 def _lock_chain(conn: Connection) -> None:
     """Serialise chain writers for this transaction: an advisory lock on PostgreSQL, the database
     write lock on SQLite (taken now, before the head is read, instead of at the first insert)."""
@@ -211,7 +236,7 @@ class AuditLog:
         """
         if not entries:
             return []
-        rows = [(e, json.dumps(e.detail, ensure_ascii=False, sort_keys=True) if e.detail else None) for e in entries]
+        rows = _with_detail_json(entries)
         for _ in range(20):
             try:
                 written = self._insert_batch(rows)
@@ -233,24 +258,28 @@ class AuditLog:
         batch was handed over (taken before the chain lock is waited for)."""
         at = datetime.now(timezone.utc)
         append = self._append_in_database if self.engine.dialect.name == "postgresql" else self._append_here
-        links = append(rows, at)
-        return [AuditEntry(seq, at, new.actor, new.role, new.action, new.document_id, new.purpose,
-                           json.loads(detail) if detail else None, prev, digest)
-                for (new, detail), (seq, prev, digest) in zip(rows, links, strict=True)]  # fmt: skip
+        return _written(rows, append(rows, at), at)
 
     def _append_in_database(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
         """PostgreSQL: one statement in autocommit, sent through psycopg (``storage.pg_direct``), whose
         function (``sohoa_audit_append``, migration 0004) takes the chain lock, reads the head, links and
-        inserts the batch, and commits: the lock is never held across a round trip to this process. The
-        batch travels as one JSON array (one parameter to encode, not ten arrays escaped element by
-        element). Returns (seq, prev_hash, hash) per entry."""
-        entries = []
-        for new, detail in rows:
-            head, tail = hash_parts(at, new, detail)
-            entries.append([new.actor, new.role, new.action, new.document_id, new.purpose, detail,
-                            head.decode(), tail.decode()])  # fmt: skip
-        params = {"lock": CHAIN_LOCK, "at": at.replace(tzinfo=None), "entries": json.dumps(entries, ensure_ascii=False)}
-        return [(r[0], r[1], r[2]) for r in pg_direct.execute(self.engine, _APPEND, params)]
+        inserts the batch, and commits: the lock is never held across a round trip to this process.
+        Returns (seq, prev_hash, hash) per entry."""
+        return [(r[0], r[1], r[2]) for r in pg_direct.execute(self.engine, _APPEND, _append_params(rows, at))]
+
+    async def append_many_async(self, connections: pg_direct.AsyncConnections,
+                                entries: Sequence[NewEntry]) -> list[AuditEntry]:  # fmt: skip
+        """``append_many(entries, checkpoint=False)`` awaited on an event loop, PostgreSQL only (``connections``
+        made from ``pg_direct.libpq_url(self.engine)``): the same single statement, so the same chain.
+        Sent once: ``sohoa_audit_append`` holds the chain lock, so no writer can collide with it."""
+        if not entries:
+            return []
+        rows, at = _with_detail_json(entries), datetime.now(timezone.utc)
+        try:
+            links = await connections.rows(_APPEND, _append_params(rows, at))
+        except psycopg.Error as e:
+            raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
+        return _written(rows, [(r[0], r[1], r[2]) for r in links], at)
 
     def _append_here(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:
         """SQLite: the head is read and the batch inserted in one transaction under the database write lock."""

@@ -420,6 +420,22 @@ class Catalog:
             return [_row_to_document(row) for row in pg_direct.fetch(self.engine, statement, params)]
         return self._rows(statement, params)
 
+    async def find_async(
+        self,
+        connections: pg_direct.AsyncConnections,
+        owner_id: str,
+        doc_type: DocType | str | None = None,
+        valid_on: date | None = None,
+        procedure: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[StoredDocument]:
+        """``find`` of active documents awaited on an event loop, PostgreSQL only (``connections`` made from
+        ``pg_direct.libpq_url(self.engine)``): the API's portal query, with no thread hand-over."""
+        statement, params = _find(owner_id, doc_type, valid_on, procedure, limit, offset, DocumentStatus.ACTIVE)
+        rows = await pg_direct.fetch_async(connections, statement, self.engine.dialect, params)
+        return [_row_to_document(row) for row in rows]
+
     def ids(self, status: DocumentStatus | None = None) -> set[str]:
         """Ids of every document, or of those in ``status``."""
         query = sa.select(documents.c.id)

@@ -3,6 +3,7 @@ computes are ``entry_hash``'s to the byte, and API processes appending at once s
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import multiprocessing
@@ -15,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
 from sohoa.settings import Settings
-from storage import Storage, open_storage
-from storage.audit import NewEntry, entry_hash, hash_parts
+from storage import Storage, open_storage, pg_direct
+from storage.audit import AuditEntry, NewEntry, entry_hash, hash_parts
 from storage.local_postgres import PostgresServer
 
 # Everything a caller may put in an entry; NUL is refused by PostgreSQL's text type either way.
@@ -98,3 +99,33 @@ def test_two_processes_append_one_chain(pg_storage: Storage, pg_settings: Settin
     assert sorted(s for b in batches for s in b) == list(range(1, 2 * 30 * 7 + 1))
     result = pg_storage.audit.verify()
     assert result.ok and result.entries == 420, result.describe()
+
+
+def test_awaited_append_links_the_same_chain(pg_storage: Storage) -> None:
+    """``append_many_async`` (the API's group commit on its event loop) and ``append_many`` interleaved,
+    batches of both also in flight at once: each batch contiguous, every hash ``entry_hash``, one chain."""
+    audit = pg_storage.audit
+    batch = [NewEntry("cổng", "portal", "find", f"d{i}", 'mục đích "trích dẫn" \\ \t', {"k": i, "ký": "tự"})
+             for i in range(5)] + [NewEntry("a", "auditor", "verify", None, None)]  # fmt: skip
+
+    async def appends() -> list[list[AuditEntry]]:
+        connections = pg_direct.AsyncConnections(pg_direct.libpq_url(audit.engine), 3)
+        try:
+            together = await asyncio.gather(*(audit.append_many_async(connections, batch) for _ in range(6)))
+            alone = [await audit.append_many_async(connections, batch), audit.append_many(batch, checkpoint=False),
+                     await audit.append_many_async(connections, [])]  # fmt: skip
+        finally:
+            await connections.close()
+        return [*together, *alone]
+
+    written = asyncio.run(appends())
+    assert written[-1] == []
+    for entries in written[:-1]:
+        assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + len(batch)))
+        for entry, new in zip(entries, batch, strict=True):
+            assert (entry.actor, entry.document_id, entry.detail) == (new.actor, new.document_id, new.detail)
+            assert entry.hash == entry_hash(entry.seq, entry.at, new.actor, new.role, new.action, new.document_id,
+                                            new.purpose, _detail_text(new), entry.prev_hash)  # fmt: skip
+    assert sorted(e.seq for entries in written for e in entries) == list(range(1, 8 * len(batch) + 1))
+    result = audit.verify()
+    assert result.ok and result.entries == 8 * len(batch), result.describe()

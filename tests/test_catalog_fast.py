@@ -3,16 +3,19 @@ same documents, same order, same Python values and types, for every filter combi
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from sohoa.errors import CatalogError
 from sohoa.model import DocType, DocumentMeta, DocumentStatus, StoredDocument
 from storage import catalog as catalog_module
+from storage import pg_direct
 from storage.catalog import Catalog
 from storage.local_postgres import PostgresServer
 
@@ -45,21 +48,77 @@ def pg_catalog(postgres_server: PostgresServer) -> Iterator[Catalog]:
     catalog.close()
 
 
-@pytest.mark.parametrize("status", [DocumentStatus.ACTIVE, DocumentStatus.SUPERSEDED, DocumentStatus.DRAFT])
-def test_psycopg_path_answers_as_sqlalchemy(pg_catalog: Catalog, status: DocumentStatus) -> None:
-    compared = 0
+def _filters() -> Iterator[tuple[str, DocType | None, date | None, str | None, int, int]]:
+    """Every combination of the portal query's filters, paging included, over owners with and without documents."""
     for owner, doc_type, valid_on, procedure, (limit, offset) in itertools.product(
         (*OWNERS, "079 301.234.567", "nobody"), (None, *TYPES), (None, date(2026, 12, 1)), (None, "1.001"),
         ((50, 0), (2, 1)),
     ):
+        yield owner, doc_type, valid_on, procedure, limit, offset
+
+
+def _same_documents(fast: list[StoredDocument], slow: list[StoredDocument]) -> None:
+    assert fast == slow
+    for a, b in zip(fast, slow, strict=True):
+        assert [type(getattr(a, f)) for f in vars(a)] == [type(getattr(b, f)) for f in vars(b)]
+
+
+@pytest.mark.parametrize("status", [DocumentStatus.ACTIVE, DocumentStatus.SUPERSEDED, DocumentStatus.DRAFT])
+def test_psycopg_path_answers_as_sqlalchemy(pg_catalog: Catalog, status: DocumentStatus) -> None:
+    compared = 0
+    for owner, doc_type, valid_on, procedure, limit, offset in _filters():
         statement, params = catalog_module._find(owner, doc_type, valid_on, procedure, limit, offset, status)
-        slow = pg_catalog._rows(statement, params)
         fast = pg_catalog.find(owner, doc_type, valid_on, procedure, limit, offset, status)
-        assert fast == slow
-        for a, b in zip(fast, slow, strict=True):
-            assert [type(getattr(a, f)) for f in vars(a)] == [type(getattr(b, f)) for f in vars(b)]
+        _same_documents(fast, pg_catalog._rows(statement, params))
         compared += len(fast)
     assert compared > 50  # the filters leave documents to compare
+
+
+def test_awaited_path_answers_as_sqlalchemy(pg_catalog: Catalog) -> None:
+    """``find_async`` (the API's portal query, on the event loop) against SQLAlchemy's path."""
+
+    async def compare() -> int:
+        connections = pg_direct.AsyncConnections(pg_direct.libpq_url(pg_catalog.engine), 2)
+        compared = 0
+        try:
+            for owner, doc_type, valid_on, procedure, limit, offset in _filters():
+                statement, params = catalog_module._find(owner, doc_type, valid_on, procedure, limit, offset,
+                                                         DocumentStatus.ACTIVE)  # fmt: skip
+                fast = await pg_catalog.find_async(connections, owner, doc_type, valid_on, procedure, limit, offset)
+                _same_documents(fast, pg_catalog._rows(statement, params))
+                compared += len(fast)
+        finally:
+            await connections.close()
+        return compared
+
+    assert asyncio.run(compare()) > 30
+
+
+def test_awaited_path_survives_a_dropped_connection_and_drops_a_cancelled_one(pg_catalog: Catalog) -> None:
+    """Real faults: the server ends the idle connection's session (``pg_terminate_backend``), and a
+    statement is cancelled halfway (``pg_sleep`` under a timeout). The read is repeated once on a fresh
+    connection; the cancelled connection is closed, never handed to the next statement."""
+    connections = pg_direct.AsyncConnections(pg_direct.libpq_url(pg_catalog.engine), 2)
+
+    async def backend_pids() -> set[int]:
+        return {row[0] for row in await connections.rows("SELECT pg_backend_pid()", {})}
+
+    async def scenario() -> None:
+        try:
+            first = await backend_pids()
+            with pg_catalog.engine.begin() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": next(iter(first))})
+            assert len(await pg_catalog.find_async(connections, OWNERS[0])) > 0
+            assert await backend_pids() != first
+            [sleeping] = connections._idle  # the one the next statement takes
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(connections.rows("SELECT pg_sleep(30)", {}), 0.5)
+            assert sleeping.closed and not connections._idle
+            assert len(await pg_catalog.find_async(connections, OWNERS[0])) > 0
+        finally:
+            await connections.close()
+
+    asyncio.run(scenario())
 
 
 def test_psycopg_path_reports_a_dead_server_as_catalog_error(postgres_server: PostgresServer) -> None:
@@ -69,4 +128,7 @@ def test_psycopg_path_reports_a_dead_server_as_catalog_error(postgres_server: Po
     gone = Catalog(catalog_module.create_catalog_engine(catalog.engine.url.set(port=1).render_as_string(hide_password=False)))
     with pytest.raises(CatalogError):
         gone.find(OWNERS[0])
+    connections = pg_direct.AsyncConnections(pg_direct.libpq_url(gone.engine), 1, connect_timeout=5)
+    with pytest.raises(CatalogError):
+        asyncio.run(gone.find_async(connections, OWNERS[0]))
     gone.close()
