@@ -94,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         with start_up_heap_frozen():  # full collections during requests skip the imported stack
             yield
+        await services.close_loop()
         services.close()
 
     app = FastAPI(

@@ -1,49 +1,49 @@
 """Group commit of audit entries: every access is durable in the chain before its answer leaves.
 
-A request queues its entries and waits for them. One flush at a time takes
-everything queued so far and appends it with ``AuditLog.append_many`` in a
-single transaction, then resolves the futures of all those requests. While one
-flush commits, the next requests queue up, so the batch grows with the load by
-itself (no fixed timer: an idle service answers after one commit, a busy one
-shares each commit between many requests). Who flushes: a request thread
-waiting in ``AuditWriter.write`` that finds no flush running does it for
-everyone queued (leader/follower: no hand-over to another thread and back on
-the request's path), and the writer thread does it for entries given to
-``submit`` with no thread waiting on them. If a flush fails, every request
-waiting on it gets the error (HTTP 503) and none of its entries is in the
-chain: nothing is lost silently and nothing is retried behind the caller's
-back, so nothing is written twice. A ``submit`` future cancelled before its
-flush starts (the request went away unanswered) is dropped with its entries;
-once its flush has started they are written.
+One writer per event loop (in a worker process: one), running on that loop. A
+request queues its entries and awaits them. One flush at a time takes
+everything queued so far and appends it in a single transaction (``append``),
+then resolves the futures of all those requests. While one flush commits, the
+next requests queue up, so the batch grows with the load by itself (no fixed
+timer: an idle service answers after one commit, a busy one shares each commit
+between many requests). On PostgreSQL ``append`` is itself awaited on the loop
+(``AuditLog.append_many_async``), so the portal query's path never hands over
+to a thread; handlers that run in worker threads reach the writer with
+``anyio.from_thread.run``. If a flush fails, every request waiting on it gets
+the error (HTTP 503) and none of its entries is in the chain: nothing is lost
+silently and nothing is retried behind the caller's back, so nothing is written
+twice. A request cancelled before its flush starts (it went away unanswered) is
+dropped with its entries; once its flush has started they are written.
 
-Signed checkpoints that fall due are handed by a second thread to ``checkpoint``
-(in the API: a low-priority child process, ``api.checkpoints``, so their CMS
+Signed checkpoints that fall due are handed to ``checkpoint`` in a thread (in
+the API: a low-priority child process, ``api.checkpoints``, so their CMS
 signature and MinIO writes never hold up a request), at most one every
 ``CHECKPOINT_MIN_SECONDS`` (each covers the whole chain up to its head).
 """
 
 from __future__ import annotations
 
-import threading
+import asyncio
+import contextlib
 from collections import deque
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from sohoa.errors import CatalogError, SohoaError
 from sohoa.logs import get_logger
-from storage.audit import AuditEntry, AuditLog, NewEntry
+from storage.audit import AuditEntry, NewEntry
 
 log = get_logger(__name__)
 MAX_BATCH_ENTRIES = 5000  # one INSERT of this many rows still commits in milliseconds
 CHECKPOINT_MIN_SECONDS = 5.0  # a signed checkpoint costs ~0.1-0.5 s of CPU (CMS signature, locked MinIO writes)
 
+Append = Callable[[list[NewEntry]], Awaitable[list[AuditEntry]]]
+
 
 @dataclass
 class _Pending:
     entries: Sequence[NewEntry]
-    future: Future[list[AuditEntry]]
-    led: bool  # a thread waits in ``write`` and flushes it itself if nobody else does first
+    future: asyncio.Future[list[AuditEntry]]
 
 
 def _unavailable(error: BaseException) -> CatalogError:
@@ -54,136 +54,101 @@ def _unavailable(error: BaseException) -> CatalogError:
 
 
 class AuditWriter:
-    """Group commit for one process: request threads flush for each other, a writer thread for the rest.
+    """Group commit on one event loop; make it on that loop.
 
-    ``audit_log`` is called by whoever flushes first (opening storage never
-    blocks the event loop); ``checkpoint`` signs and stores the chain head when
-    a flush crossed a checkpoint boundary. Several processes may each run a
-    writer: the chain itself is serialised by ``AuditLog.append_many``'s lock.
+    ``append`` writes a batch in one transaction and returns its entries;
+    ``checkpoint_due`` says whether written entries crossed a checkpoint
+    boundary (``AuditLog.checkpoint_due``); ``checkpoint`` (blocking) signs and
+    stores the chain head. Several writers (processes, loops) may share one
+    chain: it is serialised by the append's chain lock.
     """
 
-    def __init__(self, audit_log: Callable[[], AuditLog], checkpoint: Callable[[], object]) -> None:
-        self._audit_log = audit_log
+    def __init__(self, append: Append, checkpoint_due: Callable[[Sequence[AuditEntry]], bool],
+                 checkpoint: Callable[[], object]) -> None:  # fmt: skip
+        self._append = append
+        self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint
         self._queue: deque[_Pending] = deque()
-        self._wake = threading.Condition()
-        self._flushing = False  # one flush at a time, whoever runs it
-        self._checkpoint_due = threading.Event()
-        self._stopping = threading.Event()
+        self._flushing: asyncio.Task[None] | None = None  # one flush at a time
+        self._checkpointing: asyncio.Task[None] | None = None
+        self._checkpoint_wanted = False
         self._closed = False
-        self._threads = [
-            threading.Thread(target=self._write_loop, name="audit-writer", daemon=True),
-            threading.Thread(target=self._checkpoint_loop, name="audit-checkpoints", daemon=True),
-        ]
-        for thread in self._threads:
-            thread.start()
 
-    def submit(self, entries: Sequence[NewEntry]) -> Future[list[AuditEntry]]:
-        """Queue ``entries`` (kept together, in order); the future resolves once they are committed."""
-        return self._queue_up(entries, led=False)
-
-    def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
-        """Blocking form, for handlers running in a worker thread: this thread flushes everything queued
-        when no flush is running, else waits for the running one (and leads the next if still needed)."""
-        future = self._queue_up(entries, led=True)
-        while not future.done():
-            with self._wake:
-                while self._flushing and not future.done():
-                    self._wake.wait()
-                if future.done():
-                    break
-                batch = self._claim()
-            self._flush_claimed(batch)
-        return future.result()
-
-    def _queue_up(self, entries: Sequence[NewEntry], *, led: bool) -> Future[list[AuditEntry]]:
-        future: Future[list[AuditEntry]] = Future()
+    async def write(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        """Queue ``entries`` (kept together, in order) and return them once committed."""
         if not entries:
-            future.set_result([])
-            return future
-        with self._wake:
-            if self._closed:
-                raise CatalogError("Dịch vụ đang dừng", "the service is shutting down")
-            self._queue.append(_Pending(entries, future, led))
-            if not led and not self._flushing:  # a running flush wakes everyone when it ends
-                self._wake.notify_all()
-        return future
+            return []
+        if self._closed:
+            raise CatalogError("Dịch vụ đang dừng", "the service is shutting down")
+        future: asyncio.Future[list[AuditEntry]] = asyncio.get_running_loop().create_future()
+        self._queue.append(_Pending(entries, future))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush_queued())
+        return await future
 
     def _claim(self) -> list[_Pending]:
-        """With ``_wake`` held and no flush running: start one with everything queued (up to
-        ``MAX_BATCH_ENTRIES`` entries), skipping requests that went away unanswered."""
-        self._flushing = True
-        taken, count = [], 0
+        """The next flush: everything queued (up to ``MAX_BATCH_ENTRIES`` entries), skipping requests
+        that went away unanswered (their futures are cancelled)."""
+        taken: list[_Pending] = []
+        count = 0
         while self._queue and (not taken or count + len(self._queue[0].entries) <= MAX_BATCH_ENTRIES):
             pending = self._queue.popleft()
-            if pending.future.set_running_or_notify_cancel():  # False: the request went away unanswered
+            if not pending.future.cancelled():
                 taken.append(pending)
                 count += len(pending.entries)
         return taken
 
-    def _take(self) -> list[_Pending] | None:
-        """The writer thread's next flush: once no flush runs and an entry without a waiting thread is
-        queued (or, once closed, anything); None once closed and drained."""
-        with self._wake:
-            while True:
-                if self._closed and not self._queue:
-                    return None
-                if not self._flushing and (self._closed or any(not p.led for p in self._queue)):
-                    return self._claim()
-                self._wake.wait()
-
-    def _write_loop(self) -> None:
-        while (batch := self._take()) is not None:
-            self._flush_claimed(batch)
-
-    def _flush_claimed(self, batch: list[_Pending]) -> None:
-        """Run a claimed flush, then let the next one start and wake everyone waiting."""
+    async def _flush_queued(self) -> None:
         try:
-            if batch:
-                self._flush(batch)
+            while batch := self._claim():
+                await self._flush(batch)
         finally:
-            with self._wake:
-                self._flushing = False
-                self._wake.notify_all()
+            self._flushing = None
 
-    def _flush(self, batch: list[_Pending]) -> None:
+    async def _flush(self, batch: list[_Pending]) -> None:
         """Append the whole batch in one transaction, then answer every request in it."""
         try:
-            audit = self._audit_log()
-            written = audit.append_many([e for p in batch for e in p.entries], checkpoint=False)
-        except BaseException as e:  # noqa: BLE001 - every waiter must hear of any failure
+            written = await self._append([e for p in batch for e in p.entries])
+        except BaseException as e:  # every waiter must hear of any failure, cancellation of this task included
             log.error("audit_flush_failed", entries=sum(len(p.entries) for p in batch), error=type(e).__name__)
             for pending in batch:
-                pending.future.set_exception(_unavailable(e))
+                if not pending.future.done():
+                    pending.future.set_exception(_unavailable(e))
+            if not isinstance(e, Exception):
+                raise
             return
         start = 0
         for pending in batch:
-            pending.future.set_result(written[start : start + len(pending.entries)])
+            if not pending.future.done():  # done: cancelled after its flush began; its entries are written
+                pending.future.set_result(written[start : start + len(pending.entries)])
             start += len(pending.entries)
-        if audit.checkpoint_due(written):
-            self._checkpoint_due.set()
+        if self._checkpoint_due(written):
+            self._checkpoint_wanted = True
+            if self._checkpointing is None:
+                self._checkpointing = asyncio.create_task(self._checkpoints())
 
-    def _checkpoint_loop(self) -> None:
-        """Sign and store the chain head when a flush crossed a checkpoint boundary, at most once per
-        ``CHECKPOINT_MIN_SECONDS``: under load the head moves on while signing, and the next checkpoint
-        covers everything since, so the cost stays bounded however fast entries come."""
-        while not self._closed:
-            self._checkpoint_due.wait()
-            self._checkpoint_due.clear()
-            if self._closed:
-                return
-            try:
-                self._checkpoint()
-            except Exception as e:  # noqa: BLE001 - entries are durable; the next boundary checkpoints again
-                log.error("audit_checkpoint_failed", error=type(e).__name__)
-            self._stopping.wait(CHECKPOINT_MIN_SECONDS)
+    async def _checkpoints(self) -> None:
+        """Sign and store the chain head while a flush has crossed a checkpoint boundary since the last,
+        at most once per ``CHECKPOINT_MIN_SECONDS``: under load the head moves on while signing, and the
+        next checkpoint covers everything since, so the cost stays bounded however fast entries come."""
+        loop = asyncio.get_running_loop()
+        try:
+            while self._checkpoint_wanted and not self._closed:
+                self._checkpoint_wanted = False
+                try:
+                    await loop.run_in_executor(None, self._checkpoint)
+                except Exception as e:  # noqa: BLE001 - entries are durable; the next boundary checkpoints again
+                    log.error("audit_checkpoint_failed", error=type(e).__name__)
+                await asyncio.sleep(CHECKPOINT_MIN_SECONDS)
+        finally:
+            self._checkpointing = None
 
-    def close(self, timeout: float = 10.0) -> None:
-        """Flush what is queued, then stop both threads."""
-        with self._wake:
-            self._closed = True
-            self._wake.notify_all()
-        self._stopping.set()
-        self._checkpoint_due.set()
-        for thread in self._threads:
-            thread.join(timeout)
+    async def close(self) -> None:
+        """Refuse new entries, commit those queued, stop checkpointing."""
+        self._closed = True
+        if self._flushing is not None:
+            await self._flushing
+        if self._checkpointing is not None:
+            self._checkpointing.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._checkpointing

@@ -1,9 +1,10 @@
-"""The API's only contact with storage/ and signing/: one small function per need.
+"""The API's contact with storage/ and signing/ from its worker threads: one small function per need.
 
 Handlers never call the store directly, so the HTTP layer stays independent of
-how documents and the audit log are kept. Audit entries go through the
-process's group-commit writer (``api.auditing``) and never carry a client's
-secret; owner IDs go to the audit log (it is the owner's access record) but
+how documents and the audit log are kept (what is awaited on the event loop
+itself, the portal query and the group commit, is in ``api.on_loop``). Audit
+entries go through the serving loop's group-commit writer (``api.auditing``)
+and never carry a client's secret; owner IDs go to the audit log (it is the owner's access record) but
 never to the application log.
 """
 
@@ -11,12 +12,13 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
+import anyio
+
 from sohoa.logs import get_logger
-from sohoa.model import DocType, StoredDocument, VerificationReport
+from sohoa.model import StoredDocument, VerificationReport
 from storage.audit import NewEntry
 
 from api.deps import Services
@@ -27,19 +29,6 @@ log = get_logger(__name__)
 
 def get_document(svc: Services, document_id: str) -> StoredDocument:
     return svc.store().get(document_id)  # type: ignore[no-any-return]
-
-
-def find_documents(
-    svc: Services,
-    owner_id: str,
-    doc_type: DocType | None,
-    valid_on: date | None,
-    procedure: str | None,
-    limit: int,
-    offset: int,
-) -> list[StoredDocument]:
-    """Active documents of ``owner_id``, newest signature first."""
-    return svc.store().find(owner_id, doc_type, valid_on, procedure, limit, offset)  # type: ignore[no-any-return]
 
 
 def audit_entry(principal: Principal, action: str, *, purpose: str, document_id: str | None = None,
@@ -53,12 +42,13 @@ def audit(
     svc: Services, principal: Principal, action: str, *, purpose: str, document_id: str | None = None, **detail: Any
 ) -> None:
     """Append one entry to the hash-chained audit log and wait for its commit (handlers in worker threads)."""
-    svc.audit_writer().write([audit_entry(principal, action, purpose=purpose, document_id=document_id, **detail)])
+    audit_many(svc, [audit_entry(principal, action, purpose=purpose, document_id=document_id, **detail)])
 
 
 def audit_many(svc: Services, entries: list[NewEntry]) -> None:
-    """Append ``entries`` through the group-commit writer; returns once they are durable (worker threads)."""
-    svc.audit_writer().write(entries)
+    """Append ``entries`` through the serving loop's group commit (``api.auditing``) and return once they are
+    durable; called from the worker threads the server runs blocking handlers in."""
+    anyio.from_thread.run(svc.write_audit, entries)
 
 
 def access_log(svc: Services, owner_id: str) -> list[dict[str, Any]]:

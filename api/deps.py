@@ -11,8 +11,9 @@ already issued.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager
 from typing import Annotated, Any
@@ -23,25 +24,27 @@ from fastapi.security.utils import get_authorization_scheme_param
 
 from sohoa.errors import AuthenticationError
 from sohoa.settings import Settings
+from storage.audit import AuditEntry, NewEntry
 
-from api.auditing import AuditWriter
 from api.batches import BatchRunner
 from api.checkpoints import CheckpointProcess
 from api.clients import ClientRegistry, open_registry
 from api.limits import RateLimiter
+from api.on_loop import LoopServices
 from api.security import Principal, Scope, jwt_key, token_subject
 
 SESSION_COOKIE = "sohoa_session"
-QUERY_THREADS = 16  # portal queries in flight per worker process, each until its audit commit (below the pool size)
+QUERY_THREADS = 16  # catalog calls in flight per worker process on SQLite (below the engine's pool size)
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="<client_id>.<secret>")
 bearer = HTTPBearer(auto_error=False, description="JWT from POST /v1/token")
 
 
 class Services:
-    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, audit writer
-    and its checkpoint child process, and the threads running the portal query's catalog reads (a plain
-    executor: a cheaper hop from the event loop than Starlette's ``run_in_threadpool``)."""
+    """Long-lived collaborators of the app: settings, clients, limiter, token key, batches, store, the
+    checkpoint child process, each event loop's ``LoopServices`` (audit writer, portal query), and the
+    threads running their catalog calls on SQLite (a plain executor: a cheaper hop from the event loop
+    than Starlette's ``run_in_threadpool``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -51,7 +54,7 @@ class Services:
         self.batches = BatchRunner(settings)
         self._store: Any = None
         self._store_cm: AbstractContextManager[Any] | None = None
-        self._writer: AuditWriter | None = None
+        self._loops: dict[asyncio.AbstractEventLoop, LoopServices] = {}
         self._checkpoints = CheckpointProcess(settings)
         self._lock = threading.Lock()
         self.queries = ThreadPoolExecutor(QUERY_THREADS, thread_name_prefix="catalog-query")
@@ -66,19 +69,37 @@ class Services:
                 self._store = self._store_cm.__enter__()
             return self._store
 
-    def audit_writer(self) -> AuditWriter:
-        """The process's group-commit audit writer, started on first use."""
+    async def on_loop(self) -> LoopServices:
+        """The running loop's ``LoopServices``, made on first use (the store opened in a thread). Those of
+        loops since closed are dropped then, their idle connections closed."""
+        loop = asyncio.get_running_loop()
+        found = self._loops.get(loop)
+        if found is not None:
+            return found
+        store = await loop.run_in_executor(self.queries, self.store)
         with self._lock:
-            if self._writer is None:
-                self._writer = AuditWriter(lambda: self.store().audit, self._checkpoints.checkpoint)
-            return self._writer
+            found = self._loops.get(loop)  # made meanwhile by another request on this loop
+            if found is None:
+                found = self._loops[loop] = LoopServices(store, self.queries, self._checkpoints.checkpoint)
+            gone = [self._loops.pop(old) for old in list(self._loops) if old.is_closed()]
+        for services in gone:
+            await services.close()
+        return found
+
+    async def write_audit(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:
+        """Append ``entries`` through the running loop's group commit; returns once they are durable."""
+        return await (await self.on_loop()).writer.write(entries)
+
+    async def close_loop(self) -> None:
+        """Commit what the running loop's writer has queued and close its connections (app shutdown)."""
+        with self._lock:
+            services = self._loops.pop(asyncio.get_running_loop(), None)
+        if services is not None:
+            await services.close()
 
     def close(self) -> None:
+        """Stop the threads, the checkpoint child and the store (after ``close_loop`` on the serving loop)."""
         self.queries.shutdown(wait=True)
-        with self._lock:
-            writer, self._writer = self._writer, None
-        if writer is not None:
-            writer.close()
         self._checkpoints.close()
         with self._lock:
             if self._store_cm is not None:

@@ -7,7 +7,6 @@ and acts only for its own agency's procedures.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, status
@@ -38,27 +37,21 @@ def _visible(svc: Services, principal: Principal, document_id: str) -> StoredDoc
     return doc
 
 
-def _page(svc: Services, principal: Principal, query: FindQuery) -> bytes:
-    """The answer's JSON, in a catalog-query thread, returned once the page's audit entries (one per
-    document shown, so the owner's access log lists each) are committed by the group-commit writer."""
-    docs = backend.find_documents(svc, query.owner_id, query.type, query.valid_on, query.procedure, query.limit + 1,
-                                  query.offset)  # fmt: skip
-    more = len(docs) > query.limit
-    docs = docs[: query.limit]
-    backend.audit_many(svc, [backend.audit_entry(principal, "find", document_id=d.id, purpose=query.purpose,
-                                                 procedure=query.for_procedure) for d in docs])  # fmt: skip
-    return page_json(docs, query.limit, query.offset, query.offset + query.limit if more else None)
-
-
 async def find_documents(request: Request, principal: Reader, query: Annotated[FindQuery, Query()]) -> Response:
     """The owner's valid, signed documents with their approved fields and signature summary.
 
-    The hot path of every portal: one hop to a worker thread that queries, waits for the audit
-    entries' group commit and writes the JSON (one wake-up of the event loop per request, which
-    never blocks)."""
+    The hot path of every portal, awaited on the event loop throughout (``api.on_loop``): the catalog
+    read, then the page's audit entries (one per document shown, so the owner's access log lists each)
+    committed by the group-commit writer before the JSON leaves."""
     principal.require_procedure(query.for_procedure)
-    svc = services(request)
-    body = await asyncio.get_running_loop().run_in_executor(svc.queries, _page, svc, principal, query)
+    on_loop = await services(request).on_loop()
+    docs = await on_loop.find(query.owner_id, query.type, query.valid_on, query.procedure, query.limit + 1,
+                              query.offset)  # fmt: skip
+    more = len(docs) > query.limit
+    docs = docs[: query.limit]
+    await on_loop.writer.write([backend.audit_entry(principal, "find", document_id=d.id, purpose=query.purpose,
+                                                    procedure=query.for_procedure) for d in docs])  # fmt: skip
+    body = page_json(docs, query.limit, query.offset, query.offset + query.limit if more else None)
     return Response(body, media_type="application/json")
 
 

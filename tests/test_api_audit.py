@@ -12,21 +12,22 @@ import asyncio
 import pickle
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+import anyio
 import httpx
 import psutil
 import pytest
 import sqlalchemy as sa
 
+from sohoa.errors import CatalogError
 from sohoa.settings import Settings
 from storage import Storage
-from storage.audit import NewEntry
+from storage.audit import AuditEntry, NewEntry
 from storage.schema import audit_entries
 from tests.fixtures_api import PORTAL_PROCEDURES, ApiHarness, harness, store_signed_pdf
 from tests.fixtures_signing import DevPkiFixture
@@ -100,56 +101,79 @@ def test_failed_flush_answers_503_to_every_waiter_and_loses_nothing(api_catalog:
     assert result.ok and result.entries == len(before) + len(after), result.describe()
 
 
-def test_a_request_gone_before_its_flush_is_dropped_and_the_writer_lives_on(storage: Storage) -> None:
-    """The writer is held at its first flush (a gate in front of the real audit log, a test device):
-    a request cancelled while queued is not written, the others are, and later writes still work."""
+def test_requests_gone_before_and_after_their_flush_began(storage: Storage) -> None:
+    """The writer is held in its first flush (a gate in front of the real audit log, a test device): the
+    request cancelled while that flush runs is still written, one cancelled while queued is not, the
+    others are, and later writes still work."""
     from api.auditing import AuditWriter
 
-    gate = threading.Event()
-    writer = AuditWriter(lambda: gate.wait() and storage.audit, storage.audit.checkpoint)  # type: ignore[return-value]
-    try:
-        first = writer.submit([NewEntry("p", "portal", "find", "d1", "một")])
-        deadline = time.monotonic() + 60
-        while not first.running() and time.monotonic() < deadline:  # wait until the writer holds it
-            time.sleep(0.01)
-        gone = writer.submit([NewEntry("p", "portal", "find", "d2", "hai")])
-        assert gone.cancel()
-        kept = writer.submit([NewEntry("p", "portal", "find", "d3", "ba")])
+    async def scenario() -> None:
+        gate, started = asyncio.Event(), asyncio.Event()
+
+        async def append(entries: list[NewEntry]) -> list[AuditEntry]:
+            started.set()
+            await gate.wait()
+            return await asyncio.to_thread(storage.audit.append_many, entries, checkpoint=False)
+
+        writer = AuditWriter(append, storage.audit.checkpoint_due, storage.audit.checkpoint)
+        first = asyncio.create_task(writer.write([NewEntry("p", "portal", "find", "d1", "một")]))
+        await started.wait()
+        first.cancel()  # its flush has begun: written all the same
+        gone = asyncio.create_task(writer.write([NewEntry("p", "portal", "find", "d2", "hai")]))
+        kept = asyncio.create_task(writer.write([NewEntry("p", "portal", "find", "d3", "ba")]))
+        await asyncio.sleep(0)  # both queued behind the held flush
+        gone.cancel()
         gate.set()
-        assert [e.seq for e in first.result()] == [1] and [e.seq for e in kept.result()] == [2]
-        assert [e.purpose for e in writer.write([NewEntry("p", "portal", "find", "d4", "bốn")])] == ["bốn"]
-    finally:
-        gate.set()
-        writer.close()
+        assert [e.seq for e in await kept] == [2]
+        for cancelled in (first, gone):
+            with pytest.raises(asyncio.CancelledError):
+                await cancelled
+        assert [e.purpose for e in await writer.write([NewEntry("p", "portal", "find", "d4", "bốn")])] == ["bốn"]
+        await writer.close()
+        with pytest.raises(CatalogError):
+            await writer.write([NewEntry("p", "portal", "find", "d5", "năm")])
+
+    asyncio.run(scenario())
     with storage.audit.engine.connect() as conn:
         assert list(conn.execute(sa.select(audit_entries.c.purpose).order_by(audit_entries.c.seq)).scalars()) == ["một", "ba", "bốn"]
     assert storage.audit.verify().ok
 
 
-def test_request_threads_and_the_writer_thread_flush_everything_once(storage: Storage) -> None:
-    """Threads waiting in ``write`` flush for each other, the writer thread flushes what ``submit`` left
-    with nobody waiting: every entry lands exactly once, the chain verifies, and the writer closes."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def test_requests_on_the_loop_and_from_worker_threads_are_grouped_and_written_once(storage: Storage) -> None:
+    """Requests awaiting on the loop and blocking handlers in worker threads (``anyio.from_thread.run``, as
+    ``api.backend.audit`` does) write at once: every entry lands exactly once, in fewer commits than
+    writes (the group commit groups), and the chain verifies."""
     from api.auditing import AuditWriter
 
-    writer = AuditWriter(lambda: storage.audit, storage.audit.checkpoint)
-    try:
-        queued = [writer.submit([NewEntry("w", "portal", "find", f"s{i}", f"submit {i}")]) for i in range(10)]
+    commits = []
 
-        def request(n: int) -> list[int]:
-            pairs = [[NewEntry("r", "portal", "find", f"r{n}-{i}", f"write {n}.{i}"),
-                      NewEntry("r", "portal", "find", f"r{n}-{i}", "second")] for i in range(8)]  # fmt: skip
-            return [e.seq for pair in pairs for e in writer.write(pair)]
+    async def append(entries: list[NewEntry]) -> list[AuditEntry]:
+        commits.append(len(entries))
+        return await asyncio.to_thread(storage.audit.append_many, entries, checkpoint=False)
 
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            written = [s for seqs in pool.map(request, range(8)) for s in seqs]
-        written += [e.seq for f in queued for e in f.result(timeout=60)]
-    finally:
-        writer.close()
-    assert sorted(written) == list(range(1, 8 * 8 * 2 + 10 + 1))
+    def pairs(n: int) -> list[list[NewEntry]]:
+        return [[NewEntry("r", "portal", "find", f"r{n}-{i}", f"write {n}.{i}"),
+                 NewEntry("r", "portal", "find", f"r{n}-{i}", "second")] for i in range(8)]  # fmt: skip
+
+    async def scenario() -> list[int]:
+        writer = AuditWriter(append, storage.audit.checkpoint_due, storage.audit.checkpoint)
+
+        async def on_loop(n: int) -> list[int]:
+            return [e.seq for pair in pairs(n) for e in await writer.write(pair)]
+
+        def in_thread(n: int) -> list[int]:
+            return [e.seq for pair in pairs(n) for e in anyio.from_thread.run(writer.write, pair)]
+
+        results = await asyncio.gather(*(on_loop(n) for n in range(8)),
+                                       *(anyio.to_thread.run_sync(in_thread, n) for n in range(8, 16)))  # fmt: skip
+        await writer.close()
+        return [s for seqs in results for s in seqs]
+
+    written = asyncio.run(scenario())
+    assert sorted(written) == list(range(1, 16 * 8 * 2 + 1))
+    assert sum(commits) == 16 * 8 * 2 and len(commits) < 16 * 8
     result = storage.audit.verify()
-    assert result.ok and result.entries == 8 * 8 * 2 + 10, result.describe()
+    assert result.ok and result.entries == 16 * 8 * 2, result.describe()
 
 
 def _checkpoint_children() -> list[psutil.Process]:
