@@ -5,7 +5,7 @@ documents, MinIO, development PKI), but the app (``--app sohoa``) or the bare
 peer (``--app bare``) runs in this process and is called directly, without HTTP
 or uvicorn, by ``--connections`` concurrent tasks for ``--requests`` requests.
 Printed: CPU milliseconds per request of this process (every thread: event
-loop, thread pool, audit writer; also split by thread) and of the PostgreSQL
+loop and any other; also split by thread) and of the PostgreSQL
 server processes, then cProfile's top functions over every thread of a fresh app. Figures are per request, so a
 loaded machine moves them less than wall-clock throughput.
 
