@@ -53,6 +53,10 @@ def _unavailable(error: BaseException) -> CatalogError:
                         detail=cause)  # fmt: skip
 
 
+def _shutting_down() -> CatalogError:
+    return CatalogError("Dịch vụ đang dừng", "the service is shutting down")
+
+
 class AuditWriter:
     """Group commit on one event loop; make it on that loop.
 
@@ -79,7 +83,7 @@ class AuditWriter:
         if not entries:
             return []
         if self._closed:
-            raise CatalogError("Dịch vụ đang dừng", "the service is shutting down")
+            raise _shutting_down()
         future: asyncio.Future[list[AuditEntry]] = asyncio.get_running_loop().create_future()
         self._queue.append(_Pending(entries, future))
         if self._flushing is None:
@@ -143,11 +147,17 @@ class AuditWriter:
         finally:
             self._checkpointing = None
 
-    async def close(self) -> None:
-        """Refuse new entries, commit those queued, stop checkpointing."""
+    async def close(self, timeout: float = 10.0) -> None:
+        """Refuse new entries, commit those queued (given up after ``timeout``: their requests get the
+        503), stop checkpointing."""
         self._closed = True
         if self._flushing is not None:
-            await self._flushing
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._flushing, timeout)
+        while self._queue:  # left behind by a flush given up on
+            pending = self._queue.popleft()
+            if not pending.future.done():
+                pending.future.set_exception(_shutting_down())
         if self._checkpointing is not None:
             self._checkpointing.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -83,7 +83,7 @@ class Services:
                 found = self._loops[loop] = LoopServices(store, self.queries, self._checkpoints.checkpoint)
             gone = [self._loops.pop(old) for old in list(self._loops) if old.is_closed()]
         for services in gone:
-            await services.close()
+            await services.close_connections()
         return found
 
     async def write_audit(self, entries: Sequence[NewEntry]) -> list[AuditEntry]:

@@ -64,5 +64,10 @@ class LoopServices:
     async def close(self) -> None:
         """Commit what is queued, then close the idle catalog connections."""
         await self.writer.close()
+        await self.close_connections()
+
+    async def close_connections(self) -> None:
+        """Close the idle catalog connections: all that can be done for a loop that was closed (its writer's
+        tasks ended with it), from whichever loop runs now."""
         if self.connections is not None:
             await self.connections.close()

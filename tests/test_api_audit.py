@@ -139,6 +139,34 @@ def test_requests_gone_before_and_after_their_flush_began(storage: Storage) -> N
     assert storage.audit.verify().ok
 
 
+def test_closing_gives_up_on_a_stuck_flush_and_answers_every_waiter(storage: Storage) -> None:
+    """A flush that never ends (a gate never opened in front of the real audit log, a test device): closing
+    waits ``timeout``, then the request in that flush gets the 503 and the one queued behind it the
+    shutting-down error; nothing is written."""
+    from api.auditing import AuditWriter
+
+    async def scenario() -> list[BaseException | list[AuditEntry]]:
+        started = asyncio.Event()
+
+        async def append(entries: list[NewEntry]) -> list[AuditEntry]:
+            started.set()
+            await asyncio.Event().wait()
+            return await asyncio.to_thread(storage.audit.append_many, entries, checkpoint=False)
+
+        writer = AuditWriter(append, storage.audit.checkpoint_due, storage.audit.checkpoint)
+        stuck = asyncio.create_task(writer.write([NewEntry("p", "portal", "find", "d1", "kẹt")]))
+        await started.wait()
+        behind = asyncio.create_task(writer.write([NewEntry("p", "portal", "find", "d2", "sau")]))
+        await asyncio.sleep(0)
+        await writer.close(timeout=0.5)
+        return await asyncio.gather(stuck, behind, return_exceptions=True)
+
+    stuck, behind = asyncio.run(scenario())
+    assert isinstance(stuck, CatalogError) and "audited" in stuck.en
+    assert isinstance(behind, CatalogError) and "shutting down" in behind.en
+    assert storage.audit.head()[0] == 0
+
+
 def test_requests_on_the_loop_and_from_worker_threads_are_grouped_and_written_once(storage: Storage) -> None:
     """Requests awaiting on the loop and blocking handlers in worker threads (``anyio.from_thread.run``, as
     ``api.backend.audit`` does) write at once: every entry lands exactly once, in fewer commits than
