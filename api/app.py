@@ -86,12 +86,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return JSONResponse(body.model_dump(exclude_none=True), status_code=exc.status_code, headers=exc.headers)
 
 
-def create_app(settings: Settings) -> FastAPI:
-    """The sohoa HTTP service: portal, auditor, staff and admin routes plus the review UI."""
+def create_app(settings: Settings, *, served: bool = False) -> FastAPI:
+    """The sohoa HTTP service: portal, auditor, staff and admin routes plus the review UI.
+
+    ``served``: by a server's worker process (``app_from_environment``), which starts its checkpoint
+    child before it takes requests (``api.checkpoints``); tests' apps start it at the first checkpoint."""
     services = Services(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if served:
+            await services.prepare_checkpoints()
         with start_up_heap_frozen():  # full collections during requests skip the imported stack
             yield
         await services.close_loop()
@@ -133,7 +138,7 @@ def app_from_environment() -> FastAPI:
     from sohoa.settings import load_settings
 
     logs.configure()
-    return create_app(load_settings())
+    return create_app(load_settings(), served=True)
 
 
 def _add_ui(app: FastAPI) -> None:

@@ -18,7 +18,10 @@ dropped with its entries; once its flush has started they are written.
 Signed checkpoints that fall due are handed to ``checkpoint`` in a thread (in
 the API: a low-priority child process, ``api.checkpoints``, so their CMS
 signature and MinIO writes never hold up a request), at most one every
-``CHECKPOINT_MIN_SECONDS`` (each covers the whole chain up to its head).
+``CHECKPOINT_MIN_SECONDS`` (each covers the whole chain up to its head). In the
+API that spacing holds for the whole deployment: ``checkpoint`` answers False
+when another process signed within it, and this writer tries again one spacing
+later, so a boundary crossed here is still covered if traffic stops.
 """
 
 from __future__ import annotations
@@ -63,12 +66,12 @@ class AuditWriter:
     ``append`` writes a batch in one transaction and returns its entries;
     ``checkpoint_due`` says whether written entries crossed a checkpoint
     boundary (``AuditLog.checkpoint_due``); ``checkpoint`` (blocking) signs and
-    stores the chain head. Several writers (processes, loops) may share one
+    stores the chain head, or answers False when it is another's turn. Several writers (processes, loops) may share one
     chain: it is serialised by the append's chain lock.
     """
 
     def __init__(self, append: Append, checkpoint_due: Callable[[Sequence[AuditEntry]], bool],
-                 checkpoint: Callable[[], object]) -> None:  # fmt: skip
+                 checkpoint: Callable[[], bool]) -> None:  # fmt: skip
         self._append = append
         self._checkpoint_due = checkpoint_due
         self._checkpoint = checkpoint
@@ -140,7 +143,8 @@ class AuditWriter:
             while self._checkpoint_wanted and not self._closed:
                 self._checkpoint_wanted = False
                 try:
-                    await loop.run_in_executor(None, self._checkpoint)
+                    if not await loop.run_in_executor(None, self._checkpoint):
+                        self._checkpoint_wanted = True  # another process signed just now: ours comes after it
                 except Exception as e:  # noqa: BLE001 - entries are durable; the next boundary checkpoints again
                     log.error("audit_checkpoint_failed", error=type(e).__name__)
                 await asyncio.sleep(CHECKPOINT_MIN_SECONDS)

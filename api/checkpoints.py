@@ -16,8 +16,14 @@ milliseconds, never lost (the next one covers the whole chain up to its head).
 The price: one more process per API worker (its imports, ~3 s of CPU once at
 low priority, and its memory).
 
-The child opens its own storage from the worker's settings on first use and
-keeps it; a child that dies (killed, out of memory) is replaced at the next
+A served worker starts its child before it takes requests (``prepare``, from
+``api.app.app_from_environment``): started at the first checkpoint instead,
+under load, the child's ~3 s of imports at low priority stretched over seconds
+of traffic, and the first signature measured after a saturating warm-up took
+2-3 s while requests around it queued (p99 at 1,000 req/s 30-66 ms in those
+runs, 7-17 ms in the runs after). Preparing only imports: the child opens its
+own storage from the worker's settings at its first checkpoint (so a worker
+with nothing to sign starts no object store or PKI) and keeps it; a child that dies (killed, out of memory) is replaced at the next
 checkpoint, and the failure of the one in hand is raised to the caller. A
 worker that dies without closing (SIGKILL, the OOM killer) takes its child with
 it: the child watches its parent and exits once orphaned (its task queue never
@@ -35,17 +41,23 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from datetime import timedelta
+from typing import TYPE_CHECKING, TypeVar
 
 from sohoa.settings import Settings
+
+from api.auditing import CHECKPOINT_MIN_SECONDS
 
 if TYPE_CHECKING:
     from storage import Storage
 
+T = TypeVar("T")
 NICENESS = 10  # CFS weight 110 against a request-serving process's 1024
 ORPHAN_CHECK_SECONDS = 1.0
 
-_storage: Storage | None = None  # the child's own, opened by ``_open_child``
+_settings: Settings | None = None  # the worker's, given to ``_open_child``
+_storage: Storage | None = None  # the child's own, opened at its first checkpoint
 
 
 def _exit_when_orphaned(parent: int) -> None:
@@ -55,32 +67,45 @@ def _exit_when_orphaned(parent: int) -> None:
 
 
 def _open_child(settings: Settings) -> None:
-    """The child's start: lower priority, bound to its worker's life, the same logs, its own storage."""
-    global _storage
+    """The child's start: lower priority, bound to its worker's life, the same logs, the signing stack."""
+    global _settings
     os.nice(NICENESS)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), name="orphan-watch", daemon=True).start()
     from sohoa import logs
-    from storage import open_storage
 
     logs.configure()
     import signing  # noqa: F401 - the signing stack, imported now rather than inside the first checkpoint
+    import storage  # noqa: F401
 
-    storage = open_storage(settings)
-    atexit.register(storage.__exit__, None, None, None)
-    _storage = storage
+    _settings = settings
 
 
-def _checkpoint_in_child() -> str | None:
-    assert _storage is not None, "the pool's initializer opens it"
-    return _storage.audit.checkpoint()
+def _started() -> None:
+    """Nothing: once it returns, the pool's initializer (``_open_child``) has run."""
+
+
+def _checkpoint_in_child(spacing_seconds: float) -> bool:
+    global _storage
+    if _storage is None:
+        from storage import open_storage
+
+        assert _settings is not None, "the pool's initializer keeps them"
+        _storage = open_storage(_settings)
+        atexit.register(_storage.__exit__, None, None, None)
+    if not _storage.audit.claim_checkpoint(timedelta(seconds=spacing_seconds)):
+        return False
+    _storage.audit.checkpoint()
+    return True
 
 
 class CheckpointProcess:
-    """``checkpoint()`` runs ``AuditLog.checkpoint`` in this process's checkpoint child, started on first use."""
+    """``checkpoint()`` runs ``AuditLog.checkpoint`` in this process's checkpoint child (started by ``prepare``
+    or on first use) when this process wins the deployment's turn, at most one per ``spacing_seconds``."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, spacing_seconds: float = CHECKPOINT_MIN_SECONDS) -> None:
         self._settings = settings
+        self._spacing = spacing_seconds
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -90,11 +115,20 @@ class CheckpointProcess:
                 self._pool = ProcessPoolExecutor(1, multiprocessing.get_context("spawn"), _open_child, (self._settings,))
             return self._pool
 
-    def checkpoint(self) -> str | None:
-        """Sign and store the chain head; its object key, or None for an empty log or a repeat."""
+    def prepare(self) -> None:
+        """Start the child now and wait until its imports are done."""
+        self._run(_started)
+
+    def checkpoint(self) -> bool:
+        """Sign and store the chain head (nothing for an empty log or a head already signed); False when
+        another process of the deployment took its turn less than ``spacing_seconds`` ago
+        (``AuditLog.claim_checkpoint``): then nothing is done now, and the caller tries again later."""
+        return self._run(_checkpoint_in_child, self._spacing)
+
+    def _run(self, call: Callable[..., T], *args: object) -> T:
         pool = self._executor()
         try:
-            return pool.submit(_checkpoint_in_child).result()
+            return pool.submit(call, *args).result()
         except BrokenProcessPool:
             with self._lock:  # the next checkpoint starts a fresh child
                 if self._pool is pool:

@@ -23,6 +23,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from fastapi.security.utils import get_authorization_scheme_param
 
 from sohoa.errors import AuthenticationError
+from sohoa.logs import get_logger
 from sohoa.settings import Settings
 from storage.audit import AuditEntry, NewEntry
 
@@ -33,7 +34,9 @@ from api.limits import RateLimiter
 from api.on_loop import LoopServices
 from api.security import Principal, Scope, jwt_key, token_subject
 
+log = get_logger(__name__)
 SESSION_COOKIE = "sohoa_session"
+CHILD_START_SECONDS = 120.0  # a loaded machine imports slowly; past this the worker serves without waiting
 QUERY_THREADS = 16  # catalog calls in flight per worker process on SQLite (below the engine's pool size)
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="<client_id>.<secret>")
@@ -68,6 +71,15 @@ class Services:
                 self._store_cm = open_storage(self.settings)
                 self._store = self._store_cm.__enter__()
             return self._store
+
+    async def prepare_checkpoints(self) -> None:
+        """Start the checkpoint child before the first request (``api.checkpoints``). If it cannot start
+        in time, the worker serves anyway and its first checkpoint tries again; the reason is logged."""
+        try:
+            await asyncio.wait_for(asyncio.get_running_loop().run_in_executor(None, self._checkpoints.prepare),
+                                   CHILD_START_SECONDS)  # fmt: skip
+        except Exception as e:  # noqa: BLE001 - checkpoints are late, never lost: the next one covers the chain
+            log.warning("checkpoint_child_not_started", error=type(e).__name__)
 
     async def on_loop(self) -> LoopServices:
         """The running loop's ``LoopServices``, made on first use (the store opened in a thread). Those of

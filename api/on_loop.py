@@ -36,7 +36,7 @@ T = TypeVar("T")
 class LoopServices:
     """The loop's audit writer (``writer``) and ``find``, over an open ``storage.Storage``."""
 
-    def __init__(self, store: Any, threads: Executor, checkpoint: Callable[[], object]) -> None:
+    def __init__(self, store: Any, threads: Executor, checkpoint: Callable[[], bool]) -> None:
         self._store = store
         self._threads = threads
         self.connections: pg_direct.AsyncConnections | None = None

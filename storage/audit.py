@@ -23,7 +23,7 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import psycopg
@@ -38,7 +38,7 @@ from storage import pg_direct
 from storage.catalog import normalise_owner_id
 from storage.manifest import SIGNATURE_SUFFIX, canonical
 from storage.objects import COMPLIANCE, ObjectStore
-from storage.schema import audit_entries, documents
+from storage.schema import audit_checkpoint_claim, audit_entries, documents
 from storage.signer import DetachedSigner
 
 log = get_logger(__name__)
@@ -308,6 +308,19 @@ class AuditLog:
                 sa.select(audit_entries.c.seq, audit_entries.c.hash).order_by(audit_entries.c.seq.desc()).limit(1)
             ).first()
         return (row[0], row[1]) if row else (0, GENESIS)
+
+    def claim_checkpoint(self, spacing: timedelta) -> bool:
+        """Take this process's turn to checkpoint, unless any process took one less than ``spacing`` ago.
+
+        One conditional UPDATE of one row (migration 0005): the database serialises
+        concurrent claims, and a claim waiting on another's re-reads the row, so
+        exactly one of them wins each turn, in every process and on every host."""
+        now = datetime.now(timezone.utc)
+        claim = audit_checkpoint_claim
+        with self.engine.begin() as conn:
+            taken = conn.execute(claim.update().where(claim.c.id == 1, claim.c.claimed_at <= now - spacing)
+                                 .values(claimed_at=now))  # fmt: skip
+        return taken.rowcount == 1
 
     def checkpoint(self) -> str | None:
         """Store the signed chain head under COMPLIANCE lock; returns its key (None for an empty log or a repeat)."""

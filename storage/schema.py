@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Index, MetaData, String, Table, Text
+from sqlalchemy import JSON, BigInteger, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -82,4 +82,11 @@ audit_entries = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
     Index("ix_audit_document", "document_id"),
+)
+
+audit_checkpoint_claim = Table(  # one row (id 1): when a process last took its turn to checkpoint (migration 0005)
+    "audit_checkpoint_claim",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("claimed_at", UtcDateTime, nullable=False),
 )

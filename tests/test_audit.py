@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 import sqlalchemy as sa
 
@@ -155,3 +157,11 @@ def test_checkpoint_falls_due_when_a_batch_crosses_a_boundary(storage: Storage) 
     second = audit.append_many([NewEntry("a", "portal", "find", None, "p")] * 3)
     assert audit.checkpoint_due(second)
     assert audit.verify().checkpoints == 1 and audit.verify().ok
+
+
+def test_checkpoint_turns_are_spaced_for_the_whole_deployment(storage: Storage) -> None:
+    """``claim_checkpoint``: one turn per spacing, whoever asks (the row is shared by every process)."""
+    audit = storage.audit
+    assert audit.claim_checkpoint(timedelta(minutes=1))
+    assert not audit.claim_checkpoint(timedelta(minutes=1))
+    assert audit.claim_checkpoint(timedelta(0))

@@ -89,7 +89,7 @@ def test_superseded_and_revoked_are_kept(storage: Storage, populated: dict[str, 
 def test_reindex_round_trip(storage: Storage, populated: dict[str, str]) -> None:
     before = _answers(storage)
     with storage.catalog.engine.begin() as conn:  # lose the whole catalog database
-        for table in ("documents", "audit_entries", "alembic_version"):
+        for table in ("documents", "audit_entries", "audit_checkpoint_claim", "alembic_version"):
             conn.execute(sa.text(f"DROP TABLE {table}"))
     migrate(storage.catalog.engine)
     assert storage.catalog.ids() == set()
