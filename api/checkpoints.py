@@ -20,8 +20,8 @@ A served worker starts its child before it takes requests (``prepare``, from
 ``api.app.app_from_environment``): started at the first checkpoint instead,
 under load, the child's ~3 s of imports at low priority stretched over seconds
 of traffic, and the first signature measured after a saturating warm-up took
-2-3 s while requests around it queued (p99 at 1,000 req/s 30-66 ms in those
-runs, 7-17 ms in the runs after). Preparing only imports: the child opens its
+2-3 s while requests around it queued (p99 at 1,000 req/s 30-67 ms in those
+runs, 9-17 ms in the runs after). Preparing only imports: the child opens its
 own storage from the worker's settings at its first checkpoint (so a worker
 with nothing to sign starts no object store or PKI) and keeps it; a child that dies (killed, out of memory) is replaced at the next
 checkpoint, and the failure of the one in hand is raised to the caller. A
