@@ -31,6 +31,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sohoa.errors import CatalogError, InputFileError, NotFoundError
 from sohoa.model import ArchiveTimestamp, DocType, DocumentMeta, DocumentStatus, StoredDocument
 from storage import pg_direct
+from storage.pg_direct import IDLE_PING_SECONDS
 from storage.schema import documents
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -42,7 +43,6 @@ POOL_SIZE = 20  # connections kept per process: above the concurrent requests of
 # opened and closed per request (an overflow connection costs a PostgreSQL backend start)
 POOL_OVERFLOW = 20
 POOL_RECYCLE_SECONDS = 1800
-IDLE_PING_SECONDS = 10.0  # a connection idle this long is pinged at checkout; a busy one is not
 _T = TypeVar("_T")
 
 

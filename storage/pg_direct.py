@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import Sequence
 from datetime import timezone
 from typing import Any
@@ -33,6 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sohoa.errors import CatalogError
 from storage.schema import UtcDateTime
+
+IDLE_PING_SECONDS = 10.0  # a connection idle this long is pinged before use; a busy one is not
 
 
 @functools.cache  # one per filter combination: the statements themselves are cached by storage.catalog
@@ -106,21 +109,36 @@ class AsyncConnections:
     maintenance, only reuse and a bound. A connection comes back to the idle
     list after its statement (also after a statement error: autocommit leaves it
     idle); one found broken, or whose statement was cancelled halfway (its state
-    unknown), is closed instead. Made on the loop that uses it (its semaphore
-    belongs to that loop).
+    unknown), is closed instead. As in the engine's pool (``Catalog``), one idle
+    ``ping_after`` seconds or more is pinged first and replaced if the server
+    dropped it meanwhile: a write (the audit append) is never sent twice, so
+    only the ping saves the first one after a restart. Made on the loop that
+    uses it (its semaphore belongs to that loop).
     """
 
-    def __init__(self, url: str, size: int, connect_timeout: int = 10) -> None:
+    def __init__(self, url: str, size: int, connect_timeout: int = 10, ping_after: float = IDLE_PING_SECONDS) -> None:
         self._url = url
         self._connect_timeout = connect_timeout
+        self._ping_after = ping_after
         self._slots = asyncio.Semaphore(size)
-        self._idle: list[psycopg.AsyncConnection[Any]] = []
+        self._idle: list[tuple[psycopg.AsyncConnection[Any], float]] = []  # with the time it came back
+
+    async def _connection(self) -> psycopg.AsyncConnection[Any]:
+        while self._idle:
+            connection, since = self._idle.pop()
+            if time.monotonic() - since < self._ping_after:
+                return connection
+            try:
+                await connection.execute("SELECT 1")
+                return connection
+            except psycopg.Error:
+                await connection.close()
+        return await psycopg.AsyncConnection.connect(self._url, autocommit=True, connect_timeout=self._connect_timeout)
 
     async def rows(self, sql: str, params: dict[str, Any]) -> list[tuple[Any, ...]]:
         """Run one statement (psycopg placeholders) and return its rows; psycopg's errors pass through."""
         async with self._slots:
-            connection = self._idle.pop() if self._idle else await psycopg.AsyncConnection.connect(
-                self._url, autocommit=True, connect_timeout=self._connect_timeout)  # fmt: skip
+            connection = await self._connection()
             try:
                 cursor = await connection.execute(sql, params)  # type: ignore[arg-type]
                 found = await cursor.fetchall()
@@ -130,19 +148,19 @@ class AsyncConnections:
             except BaseException:  # cancelled mid-statement: the connection's state is unknown
                 await connection.close()
                 raise
-            self._idle.append(connection)
+            self._idle.append((connection, time.monotonic()))
             return found
 
     async def _put_back(self, connection: psycopg.AsyncConnection[Any]) -> None:
         if _broken(connection):
             await connection.close()
         else:
-            self._idle.append(connection)
+            self._idle.append((connection, time.monotonic()))
 
     async def close(self) -> None:
         """Close the idle connections (closing waits on no I/O, so any loop may do it)."""
         idle, self._idle = self._idle, []
-        for connection in idle:
+        for connection, _ in idle:
             await connection.close()
 
 

@@ -13,8 +13,10 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings as hypothesis_settings, strategies as st
 
+from sohoa.errors import CatalogError
 from sohoa.settings import Settings
 from storage import Storage, open_storage, pg_direct
 from storage.audit import AuditEntry, NewEntry, entry_hash, hash_parts
@@ -129,3 +131,24 @@ def test_awaited_append_links_the_same_chain(pg_storage: Storage) -> None:
     assert sorted(e.seq for entries in written for e in entries) == list(range(1, 8 * len(batch) + 1))
     result = audit.verify()
     assert result.ok and result.entries == 8 * len(batch), result.describe()
+
+
+def test_an_idle_connection_is_pinged_before_an_awaited_append(pg_storage: Storage) -> None:
+    """Real fault: the server ends the idle connection's session (``pg_terminate_backend``). An append is
+    never sent twice, so without the ping it fails (a 503 in the API); pinged first, it is written."""
+    audit = pg_storage.audit
+
+    async def append_after_a_drop(ping_after: float) -> list[AuditEntry]:
+        connections = pg_direct.AsyncConnections(pg_direct.libpq_url(audit.engine), 1, ping_after=ping_after)
+        try:
+            [(pid,)] = await connections.rows("SELECT pg_backend_pid()", {})
+            with audit.engine.begin() as conn:
+                conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            return await audit.append_many_async(connections, [NewEntry("p", "portal", "find", "d1", "sau khi rớt")])
+        finally:
+            await connections.close()
+
+    with pytest.raises(CatalogError):
+        asyncio.run(append_after_a_drop(ping_after=3600))
+    assert [e.seq for e in asyncio.run(append_after_a_drop(ping_after=0))] == [1]
+    assert audit.verify().ok

@@ -110,7 +110,7 @@ def test_awaited_path_survives_a_dropped_connection_and_drops_a_cancelled_one(pg
                 conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": next(iter(first))})
             assert len(await pg_catalog.find_async(connections, OWNERS[0])) > 0
             assert await backend_pids() != first
-            [sleeping] = connections._idle  # the one the next statement takes
+            [(sleeping, _)] = connections._idle  # the one the next statement takes
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(connections.rows("SELECT pg_sleep(30)", {}), 0.5)
             assert sleeping.closed and not connections._idle
