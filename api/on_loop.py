@@ -5,7 +5,9 @@ so the portal query (``GET /v1/documents``: one catalog read, one share of a gro
 commit) never hands over to a thread. Each hand-over costs little alone, but a
 worker's event loop and its threads take turns on one interpreter lock: at 1,000
 req/s on 2 cores every step of a request waited 3-4 times its own cost and p99
-was ~33 ms; awaited on the loop it was 7-17 ms (bench/RESULTS.md). On SQLite
+was 20-40 ms on 1,000,000 documents; awaited on the loop it was 10-25 ms, and
+8-14 ms once checkpoints were spaced for the deployment (``api.checkpoints``;
+bench/RESULTS.md). On SQLite
 (one writer, no async driver) the read and the append run in the worker's query
 threads, awaited the same way.
 
