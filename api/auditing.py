@@ -66,8 +66,9 @@ class AuditWriter:
     ``append`` writes a batch in one transaction and returns its entries;
     ``checkpoint_due`` says whether written entries crossed a checkpoint
     boundary (``AuditLog.checkpoint_due``); ``checkpoint`` (blocking) signs and
-    stores the chain head, or answers False when it is another's turn. Several writers (processes, loops) may share one
-    chain: it is serialised by the append's chain lock.
+    stores the chain head, or answers False when it is another's turn. Several
+    writers (processes, loops) may share one chain: it is serialised by the
+    append's chain lock.
     """
 
     def __init__(self, append: Append, checkpoint_due: Callable[[Sequence[AuditEntry]], bool],

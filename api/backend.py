@@ -4,8 +4,8 @@ Handlers never call the store directly, so the HTTP layer stays independent of
 how documents and the audit log are kept (what is awaited on the event loop
 itself, the portal query and the group commit, is in ``api.on_loop``). Audit
 entries go through the serving loop's group-commit writer (``api.auditing``)
-and never carry a client's secret; owner IDs go to the audit log (it is the owner's access record) but
-never to the application log.
+and never carry a client's secret; owner IDs go to the audit log (it is the
+owner's access record) but never to the application log.
 """
 
 from __future__ import annotations

@@ -23,8 +23,9 @@ of traffic, and the first signature measured after a saturating warm-up took
 2-3 s while requests around it queued (p99 at 1,000 req/s 30-67 ms in those
 runs, 9-17 ms in the runs after). Preparing only imports: the child opens its
 own storage from the worker's settings at its first checkpoint (so a worker
-with nothing to sign starts no object store or PKI) and keeps it; a child that dies (killed, out of memory) is replaced at the next
-checkpoint, and the failure of the one in hand is raised to the caller. A
+with nothing to sign starts no object store or PKI) and keeps it. A child that
+dies (killed, out of memory) is replaced at the next checkpoint, and the
+failure of the one in hand is raised to the caller. A
 worker that dies without closing (SIGKILL, the OOM killer) takes its child with
 it: the child watches its parent and exits once orphaned (its task queue never
 reports the end: the child holds a write end of it too), and it ignores Ctrl-C,
@@ -39,9 +40,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING, TypeVar
 

@@ -7,9 +7,8 @@ worker's event loop and its threads take turns on one interpreter lock: at 1,000
 req/s on 2 cores every step of a request waited 3-4 times its own cost and p99
 was 20-40 ms on 1,000,000 documents; awaited on the loop it was 10-25 ms, and
 8-14 ms once checkpoints were spaced for the deployment (``api.checkpoints``;
-bench/RESULTS.md). On SQLite
-(one writer, no async driver) the read and the append run in the worker's query
-threads, awaited the same way.
+bench/RESULTS.md). On SQLite (one writer, no async driver) the read and the
+append run in the worker's query threads, awaited the same way.
 
 One ``LoopServices`` per event loop, made on it by ``Services.on_loop``: a worker
 process serves on one loop; tests and schemathesis also drive the app from

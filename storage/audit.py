@@ -151,6 +151,10 @@ def _written(rows: list[tuple[NewEntry, str | None]], links: Sequence[tuple[int,
             for (new, detail), (seq, prev, digest) in zip(rows, links, strict=True)]  # fmt: skip
 
 
+def _append_failed(error: BaseException) -> CatalogError:
+    return CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(error).__name__)
+
+
 def _lock_chain(conn: Connection) -> None:
     """Serialise chain writers for this transaction: an advisory lock on PostgreSQL, the database
     write lock on SQLite (taken now, before the head is read, instead of at the first insert)."""
@@ -243,7 +247,7 @@ class AuditLog:
             except (DbIntegrityError, psycopg.IntegrityError):
                 continue
             except (SQLAlchemyError, psycopg.Error) as e:
-                raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
+                raise _append_failed(e) from e
             if checkpoint and self.checkpoint_due(written):
                 self.checkpoint()
             return written
@@ -278,7 +282,7 @@ class AuditLog:
         try:
             links = await connections.rows(_APPEND, _append_params(rows, at))
         except psycopg.Error as e:
-            raise CatalogError("Không ghi được nhật ký", "Audit append failed", detail=type(e).__name__) from e
+            raise _append_failed(e) from e
         return _written(rows, [(r[0], r[1], r[2]) for r in links], at)
 
     def _append_here(self, rows: list[tuple[NewEntry, str | None]], at: datetime) -> list[tuple[int, str, str]]:

@@ -148,10 +148,11 @@ class AsyncConnections:
             except BaseException:  # cancelled mid-statement: the connection's state is unknown
                 await connection.close()
                 raise
-            self._idle.append((connection, time.monotonic()))
+            await self._put_back(connection)
             return found
 
     async def _put_back(self, connection: psycopg.AsyncConnection[Any]) -> None:
+        """Back to the idle list, stamped with the time, unless the server or the network broke it."""
         if _broken(connection):
             await connection.close()
         else:

@@ -5,9 +5,10 @@ at most once per spacing. Each checkpoint covers the whole chain, so N workers
 signing within the same moment make N-1 redundant signatures, and each costs a
 timestamp from the TSA, two object-store writes and a burst of CPU that delays
 the requests being served around it (measured at 1,000 req/s on 2 cores: two
-workers signing together left 10-130 portal queries over 15 ms each time). ``AuditLog.claim_checkpoint``
-turns the spacing into one for the whole deployment: a conditional UPDATE of
-this row, which the database serialises, so one process wins each turn.
+workers signing together left 10-130 portal queries over 15 ms each time).
+``AuditLog.claim_checkpoint`` turns the spacing into one for the whole
+deployment: a conditional UPDATE of this row, which the database serialises, so
+one process wins each turn.
 
 Revision ID: 0005
 Revises: 0004
